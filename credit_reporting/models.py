@@ -1,0 +1,1 @@
+"""Models of the credit_reporting app (filled by its issue)."""

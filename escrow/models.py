@@ -1,0 +1,1 @@
+"""Models of the escrow app (filled by its issue)."""

@@ -1,0 +1,41 @@
+"""Input fields of the REST contract: money and rates are decimal strings (spec/api.md)."""
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+
+class MoneyField(serializers.DecimalField):
+    """A cent amount sent as a string ("1199.10"); JSON floats are refused (binary fractions)."""
+
+    default_error_messages = {
+        "float": 'Send amounts as decimal strings, e.g. "1199.10".',
+    }
+
+    def __init__(
+        self, *, min_value=Decimal("0.00"), max_value=Decimal("999999999999.99"), **kwargs
+    ):
+        super().__init__(
+            max_digits=14, decimal_places=2, min_value=min_value, max_value=max_value, **kwargs
+        )
+
+    def to_internal_value(self, data):
+        if isinstance(data, float):
+            self.fail("float")
+        return super().to_internal_value(data)
+
+
+class RateField(serializers.DecimalField):
+    """An annual percentage with up to 6 places ("7.250000"); floats refused."""
+
+    default_error_messages = {"float": 'Send rates as decimal strings, e.g. "7.250000".'}
+
+    def __init__(self, *, min_value=Decimal("0"), max_value=Decimal("100"), **kwargs):
+        super().__init__(
+            max_digits=9, decimal_places=6, min_value=min_value, max_value=max_value, **kwargs
+        )
+
+    def to_internal_value(self, data):
+        if isinstance(data, float):
+            self.fail("float")
+        return super().to_internal_value(data)

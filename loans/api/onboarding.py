@@ -1,0 +1,198 @@
+"""Input of POST /api/v1/loans/onboard and /schedules/preview (spec/api.md "Onboarding").
+
+Turns JSON into Decimals, dates and ids and checks what one payload can tell; rules
+that need the database (product codes, duplicates) live in the onboarding service.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from loans.api.fields import MoneyField, RateField
+from loans.models import DayCount, Loan, PaymentFrequency, PaymentHierarchy
+
+MAX_PAYMENTS = 1200
+
+
+class AddressInput(serializers.Serializer):
+    line1 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    state = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    country = serializers.CharField(max_length=2, min_length=2, required=False, default="US")
+
+
+class BorrowerInput(serializers.Serializer):
+    borrower_id = serializers.CharField(max_length=64)
+    kind = serializers.ChoiceField(choices=["individual", "business"], default="individual")
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    business_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    tax_id = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    address = AddressInput(required=False)
+
+    def validate(self, data):
+        if data["kind"] == "business" and not data.get("business_name"):
+            raise serializers.ValidationError(
+                {"business_name": ["A business borrower needs a business_name."]}
+            )
+        if data["kind"] == "individual" and not (data.get("first_name") or data.get("last_name")):
+            raise serializers.ValidationError(
+                {"last_name": ["An individual borrower needs a name."]}
+            )
+        return data
+
+
+class TierInput(serializers.Serializer):
+    payment_start_date = serializers.DateField()
+    number_of_payments = serializers.IntegerField(min_value=1, max_value=MAX_PAYMENTS)
+    schedule_type = serializers.ChoiceField(choices=["fixed_payment", "interest_only"])
+    payment_amount = MoneyField(required=False, allow_null=True, min_value=None)
+    interest_rate_type = serializers.ChoiceField(choices=["fixed", "variable"], default="fixed")
+    interest_rate = RateField(required=False, allow_null=True)
+    index = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    index_value = RateField(required=False, allow_null=True, min_value=-10)
+    spread = RateField(required=False, allow_null=True, min_value=-100)
+    reprice_at = serializers.ChoiceField(
+        choices=["tier_start", "schedule_date"], default="tier_start"
+    )
+
+    def validate(self, data):
+        if data["interest_rate_type"] == "fixed" and data.get("interest_rate") is None:
+            raise serializers.ValidationError(
+                {"interest_rate": ["A fixed-rate tier needs interest_rate."]}
+            )
+        if data["interest_rate_type"] == "variable" and (
+            data.get("index_value") is None or data.get("spread") is None
+        ):
+            raise serializers.ValidationError(
+                {"index_value": ["A variable tier needs index_value and spread."]}
+            )
+        if data.get("payment_amount") is not None and data["payment_amount"] <= 0:
+            raise serializers.ValidationError({"payment_amount": ["Must be positive."]})
+        return data
+
+
+class FeeInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    amount = MoneyField(min_value=None)
+    amortized = serializers.BooleanField(default=False)
+
+    def validate_amount(self, value):
+        if value <= 0:
+            raise serializers.ValidationError("A fee must be positive.")
+        return value
+
+
+class DefaultInterestInput(serializers.Serializer):
+    enabled = serializers.BooleanField(default=True)
+    method = serializers.ChoiceField(choices=["per_payment", "lump_sum"], default="per_payment")
+    base = serializers.ChoiceField(
+        choices=[
+            "unpaid_principal",
+            "missed_installment",
+            "missed_principal_interest",
+            "missed_principal",
+        ],
+        default="missed_principal_interest",
+    )
+    spread = RateField(required=False, allow_null=True)
+    default_rate = RateField(required=False, allow_null=True)
+    grace_days = serializers.IntegerField(min_value=0, max_value=365, default=0)
+
+    def validate(self, data):
+        if data["enabled"] and (data.get("spread") is None) == (data.get("default_rate") is None):
+            raise serializers.ValidationError(
+                {"spread": ["Give either spread or default_rate (exactly one)."]}
+            )
+        return data
+
+
+class McaRowInput(serializers.Serializer):
+    due_date = serializers.DateField()
+    amount = MoneyField()
+    principal = MoneyField()
+    finance_charge = MoneyField()
+
+
+class McaInput(serializers.Serializer):
+    factor_rate = serializers.DecimalField(max_digits=6, decimal_places=4, min_value=1, max_value=5)
+    allocation = serializers.ChoiceField(
+        choices=["straight", "reducing_balance", "custom"], default="straight"
+    )
+    custom_schedule = McaRowInput(many=True, required=False)
+
+    def validate(self, data):
+        if data["allocation"] == "custom" and not data.get("custom_schedule"):
+            raise serializers.ValidationError(
+                {"custom_schedule": ["A custom allocation needs its custom_schedule rows."]}
+            )
+        return data
+
+
+class OnboardingInput(serializers.Serializer):
+    application_number = serializers.CharField(max_length=64)
+    loan_type = serializers.ChoiceField(choices=["new", "renewal"], default="new")
+    product_code = serializers.CharField(max_length=30)
+    investor_code = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    borrower = BorrowerInput()
+    funded_amount = MoneyField(min_value=None)
+    funded_date = serializers.DateField()
+    interest_rate = RateField(required=False, allow_null=True)
+    rate_type = serializers.ChoiceField(choices=Loan.RateType.choices, default="fixed")
+    index = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    index_value = RateField(required=False, allow_null=True, min_value=-10)
+    spread = RateField(required=False, allow_null=True, min_value=-100)
+    rate_floor = RateField(required=False, allow_null=True)
+    rate_cap = RateField(required=False, allow_null=True)
+    day_count = serializers.ChoiceField(choices=DayCount.values, required=False)
+    payment_frequency = serializers.ChoiceField(choices=PaymentFrequency.values, required=False)
+    first_payment_date = serializers.DateField(required=False)
+    number_of_payments = serializers.IntegerField(
+        min_value=1, max_value=MAX_PAYMENTS, required=False
+    )
+    schedule_type = serializers.ChoiceField(choices=Loan.ScheduleType.values, default="equated")
+    tiers = TierInput(many=True, required=False)
+    broken_period = serializers.ChoiceField(choices=Loan.BrokenPeriod.values, default="merged")
+    fees = FeeInput(many=True, required=False)
+    default_interest = DefaultInterestInput(required=False)
+    payment_hierarchy = serializers.ChoiceField(choices=PaymentHierarchy.choices, required=False)
+    mca = McaInput(required=False)
+    custom_fields = serializers.DictField(required=False)
+
+    def validate_funded_amount(self, value):
+        if value <= 0:
+            raise serializers.ValidationError("The funded amount must be positive.")
+        return value
+
+    def validate(self, data):
+        errors: dict[str, list[str]] = {}
+        kind = data["schedule_type"]
+        first = data.get("first_payment_date")
+        if first is not None and first <= data["funded_date"]:
+            errors["first_payment_date"] = ["Must be after the funded date."]
+        if kind in ("equated", "interest_only", "mca") and data.get("number_of_payments") is None:
+            errors["number_of_payments"] = ["Required for this schedule type."]
+        if kind in ("equated", "interest_only", "tiered") and first is None:
+            errors["first_payment_date"] = ["Required for this schedule type."]
+        if kind == "tiered" and not data.get("tiers"):
+            errors["tiers"] = ["A tiered schedule needs tiers."]
+        if kind == "mca" and not data.get("mca"):
+            errors["mca"] = ["An MCA schedule needs the mca block (factor_rate, allocation)."]
+        if kind in ("equated", "interest_only"):
+            if data["rate_type"] == "fixed" and data.get("interest_rate") is None:
+                errors["interest_rate"] = ["Required for a fixed-rate loan."]
+            if data["rate_type"] == "variable" and (
+                data.get("index_value") is None or data.get("spread") is None
+            ):
+                errors["index_value"] = ["A variable-rate loan needs index_value and spread."]
+        floor, cap = data.get("rate_floor"), data.get("rate_cap")
+        if floor is not None and cap is not None and floor > cap:
+            errors["rate_floor"] = ["The floor cannot exceed the cap."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return data

@@ -1,0 +1,28 @@
+from django.urls import path
+
+from loans.api import actions, borrowers, views
+
+LOAN = "loans/<str:loan_number>"
+
+urlpatterns = [
+    path("loans/onboard", views.LoanOnboardApi.as_view(), name="api-loan-onboard"),
+    path("schedules/preview", views.SchedulePreviewApi.as_view(), name="api-schedule-preview"),
+    path(LOAN, views.LoanDetailApi.as_view(), name="api-loan-detail"),
+    path(f"{LOAN}/schedule", views.LoanScheduleApi.as_view(), name="api-loan-schedule"),
+    path(f"{LOAN}/transactions", views.LoanTransactionsApi.as_view(), name="api-loan-transactions"),
+    path(f"{LOAN}/activity", views.LoanActivityApi.as_view(), name="api-loan-activity"),
+    path(f"{LOAN}/payoff", actions.LoanPayoffApi.as_view(), name="api-loan-payoff"),
+    path(f"{LOAN}/payments", actions.LoanPaymentApi.as_view(), name="api-loan-payments"),
+    path(
+        f"{LOAN}/payments/<int:entry_id>/reverse",
+        actions.PaymentReverseApi.as_view(),
+        name="api-payment-reverse",
+    ),
+    path(f"{LOAN}/fees", actions.LoanFeeApi.as_view(), name="api-loan-fees"),
+    path("borrowers", borrowers.BorrowerSearchApi.as_view(), name="api-borrower-search"),
+    path(
+        "borrowers/<str:borrower_id>",
+        borrowers.BorrowerDetailApi.as_view(),
+        name="api-borrower-detail",
+    ),
+]

@@ -1,0 +1,175 @@
+"""Demo configuration: the investor and product codes spec/api.md fixes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+
+from loans.models import DayCount, Investor, PaymentFrequency, Product
+
+DEMO_PRODUCTS = [
+    ("TERM", "Term loan", Product.Kind.TERM, DayCount.THIRTY_360, PaymentFrequency.MONTHLY),
+    ("CRE", "Commercial real estate", Product.Kind.CRE, DayCount.ACT_360, PaymentFrequency.MONTHLY),
+    (
+        "CONSTRUCTION",
+        "Construction loan",
+        Product.Kind.CONSTRUCTION,
+        DayCount.ACT_360,
+        PaymentFrequency.MONTHLY,
+    ),
+    ("MCA", "Merchant cash advance", Product.Kind.MCA, DayCount.ACT_365, PaymentFrequency.DAILY),
+    ("SCF", "Supply chain finance", Product.Kind.SCF, DayCount.ACT_360, PaymentFrequency.MONTHLY),
+    ("LOC", "Line of credit", Product.Kind.LOC, DayCount.ACT_360, PaymentFrequency.MONTHLY),
+]
+
+
+def seed_configuration(stdout) -> None:
+    _, created = Investor.objects.update_or_create(
+        code="LENDER", defaults={"name": "Lender", "is_default": True}
+    )
+    stdout.write(f"  investor LENDER {'created' if created else 'up to date'}")
+    for code, name, kind, day_count, frequency in DEMO_PRODUCTS:
+        _, created = Product.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "kind": kind,
+                "day_count": day_count,
+                "payment_frequency": frequency,
+            },
+        )
+        stdout.write(f"  product {code} {'created' if created else 'kept'}")
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    return day - relativedelta(months=months)
+
+
+def demo_loans(business_date: dt.date) -> list[dict]:
+    """Loans of every amortized schedule type, funded relative to the business date."""
+    funded = _months_before(business_date, 5).replace(day=1)
+    first = funded + relativedelta(months=1)
+    people = [
+        ("DEMO-B-001", "individual", "Maria", "Gonzalez", ""),
+        ("DEMO-B-002", "business", "", "", "Harbor Street Holdings LLC"),
+        ("DEMO-B-003", "business", "", "", "Summit Builders Inc"),
+        ("DEMO-B-004", "individual", "Daniel", "Okafor", ""),
+    ]
+    borrowers = [
+        {
+            "borrower_id": bid,
+            "kind": kind,
+            "first_name": first_name,
+            "last_name": last_name,
+            "business_name": business,
+            "email": f"{bid.lower()}@example.com",
+            "phone": "555-0100",
+            "address": {
+                "line1": "100 Main St",
+                "city": "Columbus",
+                "state": "OH",
+                "postal_code": "43215",
+            },
+        }
+        for bid, kind, first_name, last_name, business in people
+    ]
+    common = {
+        "funded_date": funded,
+        "first_payment_date": first,
+        "loan_type": "new",
+        "broken_period": "merged",
+        "rate_type": "fixed",
+    }
+    return [
+        {
+            **common,
+            "application_number": "DEMO-APP-001",
+            "product_code": "TERM",
+            "borrower": borrowers[0],
+            "funded_amount": Decimal("25000.00"),
+            "interest_rate": Decimal("8.5"),
+            "day_count": "30/360",
+            "number_of_payments": 36,
+            "schedule_type": "equated",
+        },
+        {
+            **common,
+            "application_number": "DEMO-APP-002",
+            "product_code": "CRE",
+            "borrower": borrowers[1],
+            "funded_amount": Decimal("1850000.00"),
+            "interest_rate": Decimal("6.75"),
+            "day_count": "ACT/360",
+            "number_of_payments": 60,
+            "schedule_type": "interest_only",
+        },
+        {
+            **common,
+            "application_number": "DEMO-APP-003",
+            "product_code": "CONSTRUCTION",
+            "borrower": borrowers[2],
+            "funded_amount": Decimal("640000.00"),
+            "day_count": "ACT/360",
+            "number_of_payments": 24,
+            "schedule_type": "tiered",
+            "tiers": [
+                {
+                    "payment_start_date": first,
+                    "number_of_payments": 12,
+                    "schedule_type": "interest_only",
+                    "interest_rate_type": "fixed",
+                    "interest_rate": Decimal("7.25"),
+                    "reprice_at": "tier_start",
+                },
+                {
+                    "payment_start_date": first + relativedelta(months=12),
+                    "number_of_payments": 12,
+                    "schedule_type": "fixed_payment",
+                    "interest_rate_type": "fixed",
+                    "interest_rate": Decimal("7.75"),
+                    "reprice_at": "tier_start",
+                },
+            ],
+        },
+        {
+            **common,
+            "application_number": "DEMO-APP-004",
+            "product_code": "TERM",
+            "borrower": borrowers[3],
+            "funded_amount": Decimal("12000.00"),
+            "interest_rate": Decimal("11.9"),
+            "day_count": "ACT/365",
+            "number_of_payments": 24,
+            "schedule_type": "equated",
+            "fees": [{"name": "Origination fee", "amount": Decimal("240.00"), "amortized": False}],
+        },
+    ]
+
+
+def seed_loans(stdout) -> None:
+    """Board the demo portfolio through the onboarding service (skips what exists)."""
+    from loans.api.onboarding import OnboardingInput
+    from loans.models import Loan
+    from loans.services.onboarding import onboard_loan
+    from servicing.business_date import get_business_date
+
+    for payload in demo_loans(get_business_date()):
+        if Loan.objects.filter(application_number=payload["application_number"]).exists():
+            stdout.write(f"  loan {payload['application_number']} kept")
+            continue
+        data = OnboardingInput(data=_as_json(payload))
+        data.is_valid(raise_exception=True)
+        loan = onboard_loan(data.validated_data)
+        stdout.write(f"  loan {loan.loan_number} ({payload['application_number']}) boarded")
+
+
+def _as_json(value):
+    if isinstance(value, dict):
+        return {k: _as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_json(v) for v in value]
+    if isinstance(value, dt.date | Decimal):
+        return str(value)
+    return value

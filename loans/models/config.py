@@ -1,0 +1,92 @@
+"""Loan configuration: investors and products, whose defaults loans copy at boarding."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class DayCount(models.TextChoices):
+    THIRTY_360 = "30/360", "30/360 (US)"
+    ACT_360 = "ACT/360", "Actual/360"
+    ACT_365 = "ACT/365", "Actual/365 (fixed)"
+    ACT_ACT = "ACT/ACT", "Actual/Actual"
+
+
+class PaymentFrequency(models.TextChoices):
+    DAILY = "daily", "Daily (business days)"
+    WEEKLY = "weekly", "Weekly"
+    BIWEEKLY = "biweekly", "Biweekly"
+    SEMIMONTHLY = "semimonthly", "Semimonthly"
+    MONTHLY = "monthly", "Monthly"
+    QUARTERLY = "quarterly", "Quarterly"
+    ANNUALLY = "annually", "Annually"
+
+
+class PaymentHierarchy(models.TextChoices):
+    SYSTEM = "system", "System (bucket order)"
+    SCHEDULE = "schedule", "Schedule (oldest installment first)"
+
+
+class Investor(models.Model):
+    """Owner of loans; holds defaults loans inherit (spec/loans.md precedence)."""
+
+    code = models.CharField(max_length=30, unique=True)
+    name = models.CharField(max_length=200)
+    is_default = models.BooleanField(default=False)
+    payoff_interest_through = models.BooleanField(
+        default=False,
+        help_text="Payoff interest runs through the payoff date (on) or to it (off); seed 001.",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="one_default_investor",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name}"
+
+
+class Product(models.Model):
+    """A named template of loan defaults, copied onto a loan at boarding."""
+
+    class Kind(models.TextChoices):
+        TERM = "term", "Term loan"
+        CRE = "cre", "Commercial real estate"
+        CONSTRUCTION = "construction", "Construction"
+        MCA = "mca", "Merchant cash advance"
+        SCF = "scf", "Supply chain finance"
+        LOC = "loc", "Line of credit"
+
+    code = models.CharField(max_length=30, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    day_count = models.CharField(
+        max_length=10, choices=DayCount.choices, default=DayCount.THIRTY_360
+    )
+    payment_frequency = models.CharField(
+        max_length=15, choices=PaymentFrequency.choices, default=PaymentFrequency.MONTHLY
+    )
+    payment_hierarchy = models.CharField(
+        max_length=10, choices=PaymentHierarchy.choices, default=PaymentHierarchy.SYSTEM
+    )
+    grace_days = models.PositiveSmallIntegerField(default=10)
+    credit_reporting = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name}"
+
+
+class Counter(models.Model):
+    """A named counter (loan numbers), incremented under a row lock."""
+
+    name = models.CharField(max_length=30, primary_key=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

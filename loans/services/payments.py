@@ -1,0 +1,129 @@
+"""Payments and their reversal (spec/loans.md "Payments")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+
+from loans import ledger
+from loans.engine.replay import Event
+from loans.locks import lock_loan
+from loans.models import LedgerEntry, Loan
+from loans.services.replay import replay_loan, resplit_payments, sync_loan
+from servicing.activity import record_activity
+from servicing.business_date import get_business_date
+from servicing.errors import DomainError, InvalidInput
+
+INSTRUMENTS = ("cash", "ach", "check", "wire", "card")
+NEW = "new-payment"
+
+
+def _check_dates(loan: Loan, effective_date: dt.date, business_date: dt.date) -> None:
+    if effective_date > business_date:
+        raise InvalidInput(
+            f"The effective date cannot be after the business date {business_date.isoformat()}.",
+            field="effective_date",
+        )
+    if effective_date < loan.funded_date:
+        raise InvalidInput(
+            f"The effective date cannot be before the funded date {loan.funded_date.isoformat()}.",
+            field="effective_date",
+        )
+
+
+def preview_payment(
+    loan: Loan, *, amount: Decimal, effective_date: dt.date, hierarchy: str | None = None
+) -> dict[str, Decimal]:
+    """The split a payment would get, without storing anything."""
+    business_date = get_business_date()
+    _check_amount(amount)
+    _check_dates(loan, effective_date, business_date)
+    event = Event(NEW, "payment", effective_date, amount, hierarchy)
+    return replay_loan(loan, through=business_date, extra=[event]).split_of(NEW)
+
+
+def _check_amount(amount: Decimal) -> None:
+    if amount <= 0:
+        raise InvalidInput("A payment must be positive.", field="amount")
+
+
+def post_payment(
+    loan: Loan,
+    *,
+    amount: Decimal,
+    effective_date: dt.date,
+    payment_date: dt.date | None = None,
+    instrument: str = "ach",
+    hierarchy: str | None = None,
+    external_reference: str = "",
+    actor=None,
+) -> LedgerEntry:
+    """Post a payment at its effective date; a backdated one replays the loan from that date."""
+    _check_amount(amount)
+    if instrument not in INSTRUMENTS:
+        raise InvalidInput(f"Use one of: {', '.join(INSTRUMENTS)}.", field="instrument")
+    with transaction.atomic(durable=True):
+        loan = lock_loan(loan.pk)
+        business_date = get_business_date()
+        _check_dates(loan, effective_date, business_date)
+        sync_loan(loan, business_date=business_date, actor=actor)  # inline catch-up
+        hierarchy = hierarchy or loan.payment_hierarchy
+        event = Event(NEW, "payment", effective_date, amount, hierarchy)
+        state = resplit_payments(loan, business_date=business_date, extra=[event], actor=actor)
+        split = state.split_of(NEW)
+        entry = ledger.post_entry(
+            loan,
+            kind=LedgerEntry.Kind.PAYMENT,
+            effective_date=effective_date,
+            business_date=business_date,
+            split=split,
+            actor=actor,
+            external_reference=external_reference,
+            details={
+                "instrument": instrument,
+                "hierarchy": hierarchy,
+                "payment_date": (payment_date or effective_date).isoformat(),
+            },
+        )
+        backdated = effective_date < business_date
+        sync_loan(loan, business_date=business_date, actor=actor)
+        record_activity(
+            actor=actor,
+            action="payment.posted",
+            summary=f"Payment {amount} effective {effective_date.isoformat()} ({instrument})"
+            + (" backdated: loan replayed" if backdated else ""),
+            target=loan,
+            details={"ledger_entry": entry.pk, "split": split},
+            business_date=business_date,
+        )
+    return entry
+
+
+def reverse_payment(entry: LedgerEntry, *, reason: str, actor=None) -> LedgerEntry:
+    """Reverse a payment (e.g. returned ACH) and replay the loan from its effective date."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("Give the reason for the reversal.", field="reason")
+    with transaction.atomic(durable=True):
+        loan = lock_loan(entry.loan_id)
+        entry = LedgerEntry.objects.get(pk=entry.pk)
+        if entry.kind != LedgerEntry.Kind.PAYMENT:
+            raise DomainError("not_a_payment", "Only payments can be reversed here.")
+        if hasattr(entry, "reversed_by"):
+            raise DomainError("already_reversed", "This payment was already reversed.")
+        business_date = get_business_date()
+        reversal = ledger.reverse_entry(
+            entry, loan=loan, business_date=business_date, actor=actor, note=reason
+        )
+        sync_loan(loan, business_date=business_date, actor=actor)
+        record_activity(
+            actor=actor,
+            action="payment.reversed",
+            summary=f"Payment #{entry.pk} of {entry.amount} reversed: {reason}",
+            target=loan,
+            details={"ledger_entry": entry.pk, "reversal": reversal.pk},
+            business_date=business_date,
+        )
+    return reversal

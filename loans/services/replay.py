@@ -1,0 +1,237 @@
+"""Reverse-replay (ARCHITECTURE.md "Backdating") and inline catch-up.
+
+``sync_loan`` replays the loan from its funding with every event in force and makes the
+ledger and the projections agree with the result, without rewriting history:
+- a payment whose split changed is reversed and re-posted with its new split, the pair
+  linked as replayed;
+- accrual days not yet posted are posted (through the last closed date); an already
+  posted day whose amount changed is corrected by one accrual adjustment dated the
+  business date;
+- installments (billed/paid), DPD, amount due and next due are rewritten from the state.
+The caller holds the loan row lock inside a transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Sum
+
+from loans import ledger
+from loans.engine.replay import Event, LoanState, LoanTerms, ScheduledRow, replay
+from loans.models import Installment, LedgerEntry, Loan
+from loans.selectors import current_schedule_version
+from servicing.errors import DomainError
+from servicing.money import ZERO
+
+Kind = LedgerEntry.Kind
+EVENT_KINDS = {Kind.PAYMENT: "payment", Kind.FEE_ASSESSED: "fee", Kind.FEE_WAIVED: "fee_waiver"}
+
+
+def loan_terms(loan: Loan) -> LoanTerms:
+    version = current_schedule_version(loan)
+    rows = list(version.installments.order_by("number"))
+    return LoanTerms(
+        funded_date=loan.funded_date,
+        principal=loan.funded_amount,
+        rate=loan.interest_rate,
+        day_count=loan.day_count,
+        rows=tuple(
+            ScheduledRow(
+                number=row.number,
+                due_date=row.due_date,
+                payment=row.principal + row.interest,
+                interest_only=row.principal == 0 and index < len(rows) - 1,
+            )
+            for index, row in enumerate(rows)
+        ),
+        hierarchy=loan.payment_hierarchy,
+    )
+
+
+def events_in_force(loan: Loan, *, extra: list[Event] = ()) -> tuple[list[Event], dict]:
+    """Payments not reversed, fees and waivers, in (effective date, posted, id) order.
+
+    A re-posted (replayed) payment keeps the place of the payment it replaces.
+    Returns the events and the ledger rows they came from, by ref.
+    """
+    rows = list(
+        loan.ledger_entries.filter(kind__in=EVENT_KINDS, reversed_by__isnull=True).order_by("id")
+    )
+    by_id = {row.pk: row for row in loan.ledger_entries.filter(kind=Kind.PAYMENT)}
+
+    def root(row: LedgerEntry) -> LedgerEntry:
+        while row.replayed_from_id and row.replayed_from_id in by_id:
+            row = by_id[row.replayed_from_id]
+        return row
+
+    keyed = []
+    for row in rows:
+        first = root(row)
+        keyed.append(((row.effective_date, first.posted_at, first.pk), row))
+    keyed.sort(key=lambda pair: pair[0])
+    events = [
+        Event(
+            ref=str(row.pk),
+            kind=EVENT_KINDS[row.kind],
+            effective_date=row.effective_date,
+            amount=row.fees if row.kind != Kind.PAYMENT else row.amount,
+            hierarchy=row.details.get("hierarchy"),
+        )
+        for _, row in keyed
+    ]
+    events.extend(extra)
+    events.sort(key=lambda e: e.effective_date)  # stable: same-day order is kept
+    return events, {str(row.pk): row for _, row in keyed}
+
+
+def replay_loan(loan: Loan, *, through: dt.date, extra: list[Event] = ()) -> LoanState:
+    events, _ = events_in_force(loan, extra=extra)
+    return replay(loan_terms(loan), events, through)
+
+
+def sync_loan(loan: Loan, *, business_date: dt.date, actor=None) -> LoanState:
+    """Bring the ledger and projections in line with a replay (see the module docstring).
+
+    Days up to the day before the business date are closed (accrued); the business
+    date's own accrual belongs to its close of business.
+    """
+    if loan.status != Loan.Status.OPEN:
+        raise DomainError(
+            "loan_not_open", f"Loan {loan.loan_number} is {loan.get_status_display().lower()}."
+        )
+    closed_through = max(loan.last_closed_date, business_date - dt.timedelta(days=1))
+    events, rows = events_in_force(loan)
+    state = replay(loan_terms(loan), events, business_date)
+    _repost_changed_payments(loan, state, rows, business_date, actor)
+    _post_accruals(loan, state, closed_through, business_date, actor)
+    _write_projections(loan, state, business_date)
+    loan.last_closed_date = closed_through
+    loan.save()
+    return state
+
+
+def resplit_payments(
+    loan: Loan, *, business_date: dt.date, extra: list[Event], actor=None
+) -> LoanState:
+    """Re-post the payments whose split changes once ``extra`` events are added.
+
+    Done before the new event is posted, so no bucket ever goes below zero on the way.
+    """
+    events, rows = events_in_force(loan, extra=extra)
+    state = replay(loan_terms(loan), events, business_date)
+    _repost_changed_payments(loan, state, rows, business_date, actor)
+    return state
+
+
+def _repost_changed_payments(loan, state: LoanState, rows: dict, business_date, actor) -> None:
+    for ref, row in rows.items():
+        if row.kind != Kind.PAYMENT:
+            continue
+        new_split = state.split_of(ref)
+        if new_split == row.split():
+            continue
+        ledger.reverse_entry(
+            row,
+            loan=loan,
+            business_date=business_date,
+            actor=actor,
+            note="Replayed: split changed by a backdated event",
+        )
+        ledger.post_entry(
+            loan,
+            kind=Kind.PAYMENT,
+            effective_date=row.effective_date,
+            business_date=business_date,
+            split=new_split,
+            actor=actor,
+            note=row.note,
+            external_reference=row.external_reference,
+            details=row.details,
+            replayed_from=row,
+        )
+
+
+def _post_accruals(loan, state: LoanState, closed_through, business_date, actor) -> None:
+    wanted = {day: amount for day, amount in state.accruals if day <= closed_through}
+    posted = dict(
+        loan.ledger_entries.filter(kind=Kind.INTEREST_ACCRUAL).values_list(
+            "effective_date", "interest"
+        )
+    )
+    new_rows = [
+        (day, amount) for day, amount in sorted(wanted.items()) if day not in posted and amount
+    ]
+    for day, amount in new_rows:
+        ledger.post_entry(
+            loan,
+            kind=Kind.INTEREST_ACCRUAL,
+            effective_date=day,
+            business_date=business_date,
+            split={"interest": amount},
+            actor=actor,
+        )
+    adjusted = (
+        loan.ledger_entries.filter(kind=Kind.ACCRUAL_ADJUSTMENT).aggregate(total=Sum("interest"))[
+            "total"
+        ]
+        or ZERO
+    )
+    difference = (
+        sum((wanted.get(day, ZERO) - amount for day, amount in posted.items()), ZERO) - adjusted
+    )
+    if difference:
+        ledger.post_entry(
+            loan,
+            kind=Kind.ACCRUAL_ADJUSTMENT,
+            effective_date=business_date,
+            business_date=business_date,
+            split={"interest": difference},
+            actor=actor,
+            note="Accrual recomputed by a backdated event",
+        )
+
+
+def _write_projections(loan: Loan, state: LoanState, business_date: dt.date) -> None:
+    version = current_schedule_version(loan)
+    installments = {row.number: row for row in version.installments.all()}
+    changed = []
+    for bill in state.bills:
+        row = installments[bill.number]
+        values = {
+            "billed": bill.billed,
+            "billed_principal": bill.principal,
+            "billed_interest": bill.interest,
+            "paid_principal": bill.paid_principal,
+            "paid_interest": bill.paid_interest,
+            "status": _status(bill),
+        }
+        if any(getattr(row, key) != value for key, value in values.items()):
+            for key, value in values.items():
+                setattr(row, key, value)
+            changed.append(row)
+    if changed:
+        Installment.objects.bulk_update(changed, list(values))
+    loan.dpd = state.dpd(business_date)
+    loan.amount_due = state.amount_due
+    upcoming = state.next_unbilled
+    loan.next_due_date = upcoming.due_date if upcoming else None
+    loan.next_due_amount = installments[upcoming.number].total if upcoming else ZERO
+
+
+def _status(bill) -> str:
+    if not bill.billed:
+        return Installment.Status.PROJECTED
+    if bill.is_paid:
+        return Installment.Status.PAID
+    if bill.paid_principal or bill.paid_interest:
+        return Installment.Status.PARTIAL
+    return Installment.Status.DUE
+
+
+def check_balances(loan: Loan, state: LoanState) -> None:
+    """The cached balances must equal the ledger's (an internal error otherwise)."""
+    rebuilt = ledger.rebuild_balances(loan)
+    cached = ledger.cached_balances(loan)
+    if rebuilt != cached:
+        raise AssertionError(f"loan {loan.loan_number}: cached {cached} != ledger {rebuilt}")

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from loans import views, views_actions
+
+LOAN = "loans/<str:loan_number>"
+
+urlpatterns = [
+    path("loans/", views.loan_search, name="loan-search"),
+    path("loans/calculator/", views.calculator, name="calculator"),
+    path(f"{LOAN}/", views.loan_detail, name="loan-detail"),
+    path(f"{LOAN}/payment/", views_actions.payment_create, name="payment-create"),
+    path(f"{LOAN}/fee/", views_actions.fee_create, name="fee-create"),
+    path(f"{LOAN}/waive/", views_actions.fee_waive, name="fee-waive"),
+    path(f"{LOAN}/payoff/", views_actions.payoff, name="payoff"),
+    path(f"{LOAN}/note/", views_actions.note_create, name="note-create"),
+    path(
+        f"{LOAN}/transactions/<int:entry_id>/reverse/",
+        views_actions.payment_reverse,
+        name="payment-reverse",
+    ),
+    path(f"{LOAN}/schedule.<str:fmt>", views.schedule_download, name="schedule-download"),
+    path(f"{LOAN}/<str:tab>/", views.loan_detail, name="loan-tab"),
+    path("borrowers/", views.borrower_search, name="borrower-search"),
+    path("borrowers/<str:borrower_id>/", views.borrower_detail, name="borrower-detail"),
+]

@@ -1,0 +1,135 @@
+"""Agent pages for loans and borrowers (thin: selectors in, templates out)."""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from loans import selectors
+from loans.forms import CalculatorForm
+from loans.models import Borrower
+from loans.schedules import build_rows, terms_from_input
+from loans.services.catch_up import catch_up
+from servicing.documents import render_pdf
+from servicing.errors import InvalidInput
+from servicing.roles import ALL_ROLES, role_required
+
+TABS = ("summary", "schedule", "transactions", "activity", "notes")
+
+
+@role_required(*ALL_ROLES)
+def loan_search(request):
+    query = request.GET.get("q", "").strip()
+    loans = selectors.search_loans(query) if query else []
+    return render(request, "loans/loan_search.html", {"query": query, "loans": loans})
+
+
+@role_required(*ALL_ROLES)
+def borrower_search(request):
+    query = request.GET.get("q", "").strip()
+    borrowers = selectors.search_borrowers(query) if query else []
+    return render(request, "loans/borrower_search.html", {"query": query, "borrowers": borrowers})
+
+
+@role_required(*ALL_ROLES)
+def borrower_detail(request, borrower_id: str):
+    borrower = get_object_or_404(Borrower, borrower_id=borrower_id)
+    loans = borrower.loans.select_related("product").order_by("loan_number")
+    return render(request, "loans/borrower_detail.html", {"borrower": borrower, "loans": loans})
+
+
+@role_required(*ALL_ROLES)
+def loan_detail(request, loan_number: str, tab: str = "summary"):
+    loan = selectors.loan_by_number(loan_number)
+    if loan is None or tab not in TABS:
+        raise Http404("No such loan or tab.")
+    loan = catch_up(loan, actor=request.user)
+    context = {"loan": loan, "tab": tab, "tabs": TABS}
+    if tab == "schedule":
+        raw = request.GET.get("version", "")
+        version = selectors.schedule_version(loan, int(raw) if raw.isdigit() else None)
+        context["version"] = version
+        context["versions"] = loan.schedule_versions.order_by("version")
+        context["rows"] = selectors.installments(version) if version else []
+    elif tab == "transactions":
+        context["entries"] = selectors.ledger_rows(loan)
+    elif tab == "activity":
+        context["entries"] = selectors.loan_activity(loan)[:200]
+    elif tab == "notes":
+        context["notes"] = loan.notes.order_by("-created_at")
+    else:
+        version = selectors.current_schedule_version(loan)
+        context["rows"] = selectors.installments(version) if version else []
+    template = "loans/loan_detail.html"
+    if request.htmx:
+        template += "#tab"
+    return render(request, template, context)
+
+
+@role_required(*ALL_ROLES)
+def schedule_download(request, loan_number: str, fmt: str):
+    loan = selectors.loan_by_number(loan_number)
+    if loan is None or fmt not in ("csv", "pdf"):
+        raise Http404("No such loan or format.")
+    raw = request.GET.get("version", "")
+    version = selectors.schedule_version(loan, int(raw) if raw.isdigit() else None)
+    if version is None:
+        raise Http404("No such schedule version.")
+    rows = selectors.installments(version)
+    name = f"schedule-{loan.loan_number}-v{version.version}"
+    if fmt == "pdf":
+        pdf = render_pdf(
+            "loans/schedule_pdf.html", {"loan": loan, "version": version, "rows": rows}
+        )
+        response = HttpResponse(pdf, content_type="application/pdf")
+    else:
+        response = HttpResponse(content_type="text/csv")
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                "number",
+                "due_date",
+                "principal",
+                "interest",
+                "fees",
+                "escrow",
+                "total",
+                "balance_after",
+                "paid",
+                "status",
+            ]
+        )
+        for r in rows:
+            writer.writerow(
+                [
+                    r.number,
+                    r.due_date.isoformat(),
+                    r.principal,
+                    r.interest,
+                    r.fees,
+                    r.escrow,
+                    r.total,
+                    r.balance_after,
+                    r.paid_total,
+                    r.status,
+                ]
+            )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@role_required(*ALL_ROLES)
+def calculator(request):
+    form = CalculatorForm(request.GET or None)
+    rows = None
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        product = data.pop("product_code")
+        data.update(rate_type="fixed", tiers=[])
+        try:
+            rows = build_rows(terms_from_input(data, product))
+        except InvalidInput as exc:
+            form.add_error(None, exc.message)
+    return render(request, "loans/calculator.html", {"form": form, "rows": rows})

@@ -1,0 +1,52 @@
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError, call_command
+
+from loans.models import Investor, Product
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_prints_working_logins(capsys, settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "agent      agent / servicing-demo" in out
+    assert "admin      admin / servicing-demo" in out
+    assert (
+        get_user_model()
+        .objects.filter(username__in=["agent", "supervisor", "ops", "admin"])
+        .count()
+        == 4
+    )
+    assert authenticate(username="agent", password="servicing-demo").groups.get().name == "agent"
+    assert authenticate(username="admin", password="servicing-demo").is_superuser
+    assert list(Investor.objects.values_list("code", flat=True)) == ["LENDER"]
+    assert set(Product.objects.values_list("code", flat=True)) == {
+        "TERM",
+        "CRE",
+        "CONSTRUCTION",
+        "MCA",
+        "SCF",
+        "LOC",
+    }
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_production_without_flag(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("seed_demo")
+
+
+@pytest.mark.django_db
+def test_roles_exist_after_migrate():
+    from django.contrib.auth.models import Group
+
+    assert set(Group.objects.values_list("name", flat=True)) >= {
+        "agent",
+        "supervisor",
+        "ops",
+        "admin",
+    }
+    assert Group.objects.get(name="ops").permissions.filter(codename="add_holiday").exists()

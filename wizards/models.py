@@ -1,0 +1,1 @@
+"""Models of the wizards app (filled by its issue)."""

@@ -134,6 +134,22 @@ class McaInput(serializers.Serializer):
         return data
 
 
+class ScfInput(serializers.Serializer):
+    invoice_number = serializers.CharField(max_length=64)
+    invoice_date = serializers.DateField()
+    invoice_due_date = serializers.DateField()
+    invoice_amount = MoneyField()
+    buyer_name = serializers.CharField(max_length=200)
+    borrower_limit = MoneyField(required=False, allow_null=True)
+
+    def validate(self, data):
+        if data["invoice_due_date"] <= data["invoice_date"]:
+            raise serializers.ValidationError(
+                {"invoice_due_date": ["Must be after the invoice date."]}
+            )
+        return data
+
+
 class OnboardingInput(serializers.Serializer):
     application_number = serializers.CharField(max_length=64)
     loan_type = serializers.ChoiceField(choices=["new", "renewal"], default="new")
@@ -162,6 +178,7 @@ class OnboardingInput(serializers.Serializer):
     default_interest = DefaultInterestInput(required=False)
     payment_hierarchy = serializers.ChoiceField(choices=PaymentHierarchy.choices, required=False)
     mca = McaInput(required=False)
+    scf = ScfInput(required=False)
     custom_fields = serializers.DictField(required=False)
 
     def validate_funded_amount(self, value):
@@ -175,14 +192,21 @@ class OnboardingInput(serializers.Serializer):
         first = data.get("first_payment_date")
         if first is not None and first <= data["funded_date"]:
             errors["first_payment_date"] = ["Must be after the funded date."]
-        if kind in ("equated", "interest_only", "mca") and data.get("number_of_payments") is None:
+        scf = data.get("scf")
+        # An invoice loan defaults to one payment on the invoice's due date.
+        needs_count = kind in ("equated", "interest_only", "mca") and not scf
+        if needs_count and data.get("number_of_payments") is None:
             errors["number_of_payments"] = ["Required for this schedule type."]
-        if kind in ("equated", "interest_only", "tiered") and first is None:
+        if kind in ("equated", "interest_only") and first is None and not scf:
             errors["first_payment_date"] = ["Required for this schedule type."]
         if kind == "tiered" and not data.get("tiers"):
             errors["tiers"] = ["A tiered schedule needs tiers."]
-        if kind == "mca" and not data.get("mca"):
+        if kind in ("mca", "custom") and not data.get("mca"):
             errors["mca"] = ["An MCA schedule needs the mca block (factor_rate, allocation)."]
+        if kind == "custom" and data.get("mca") and not data["mca"].get("custom_schedule"):
+            errors["mca"] = ["A custom schedule needs mca.custom_schedule rows."]
+        if scf:
+            errors.update(_scf_errors(data, scf))
         if kind in ("equated", "interest_only"):
             if data["rate_type"] == "fixed" and data.get("interest_rate") is None:
                 errors["interest_rate"] = ["Required for a fixed-rate loan."]
@@ -196,3 +220,17 @@ class OnboardingInput(serializers.Serializer):
         if errors:
             raise serializers.ValidationError(errors)
         return data
+
+
+def _scf_errors(data: dict, scf: dict) -> dict[str, list[str]]:
+    """An advance against an invoice: issued by the funding, not more than the invoice."""
+    errors = {}
+    if scf["invoice_date"] > data["funded_date"]:
+        errors["scf"] = ["The invoice date cannot be after the funded date."]
+    elif scf["invoice_due_date"] <= data["funded_date"]:
+        errors["scf"] = ["The invoice is due on or before the funded date."]
+    elif data["funded_amount"] > scf["invoice_amount"]:
+        errors["funded_amount"] = [
+            f"An SCF advance cannot exceed the invoice amount {scf['invoice_amount']}."
+        ]
+    return errors

@@ -68,6 +68,8 @@ class Event:
     amount: Decimal
     hierarchy: str | None = None
     reverses: str | None = None  # reversal: the ref of the event it removes
+    # payment: fees it leaves unpaid because a later waiver forgives them (reserve_waived_fees)
+    fees_reserved: Decimal = ZERO
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +194,7 @@ class _Run:
             if row.fixed_interest is not None:
                 interest = row.fixed_interest  # recognized when billed, never accrued daily
                 self.interest += interest
+                self._recognize(day, interest)
             unbilled = self.principal - sum(
                 (b.unpaid_principal for b in self.bills if b.billed), ZERO
             )
@@ -206,6 +209,12 @@ class _Run:
             self.period_posted = ZERO
             self.cursor = self.current
 
+    def _recognize(self, day: date, amount: Decimal) -> None:
+        """A fixed finance charge is the day's accrual (rows due the same day add up)."""
+        if self.accruals and self.accruals[-1][0] == day:
+            amount += self.accruals.pop()[1]
+        self.accruals.append((day, amount))
+
     def apply(self, event: Event) -> None:
         amount = to_decimal(event.amount)
         if event.kind == "fee":
@@ -219,7 +228,7 @@ class _Run:
         result = allocate(
             amount,
             bills=self.bills,
-            fees=self.fees,
+            fees=max(ZERO, self.fees - to_decimal(event.fees_reserved)),
             additional_interest=self.additional,
             hierarchy=event.hierarchy or self.terms.hierarchy,
             prepay_to_principal=self.terms.prepay_to_principal,
@@ -260,6 +269,28 @@ def _windows(terms: LoanTerms) -> list[Window]:
         windows.append(Window(start, period_start, row.due_date))
         start = period_start = row.due_date
     return windows
+
+
+def reserve_waived_fees(events: list[Event]) -> list[Event]:
+    """``events`` (in applying order) with each payment's ``fees_reserved`` set.
+
+    A posted waiver's amount is fixed (its ledger row never changes) and was at most the
+    fees outstanding when it was posted. A payment replayed before it (backdated, or
+    re-split) must not pay fees that waiver forgives, or the waiver would forgive more
+    than is owed: it leaves them unpaid and its money goes to the next buckets.
+    For events in posting order (no backdating) the reserve never binds.
+    """
+    out: list[Event] = []
+    needed = ZERO  # max over later waivers w of (waived through w - assessed through w)
+    for event in reversed(events):
+        if event.kind == "fee_waiver":
+            needed += to_decimal(event.amount)
+        elif event.kind == "fee":
+            needed = max(ZERO, needed - to_decimal(event.amount))
+        elif event.kind == "payment":
+            event = replace(event, fees_reserved=needed)
+        out.append(event)
+    return out[::-1]
 
 
 def in_force(events: list[Event], through: date) -> list[Event]:

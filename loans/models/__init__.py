@@ -3,6 +3,7 @@
 from loans.models.config import DayCount, Investor, PaymentFrequency, PaymentHierarchy, Product
 from loans.models.ledger import Bucket, LedgerEntry, Note
 from loans.models.loan import Borrower, Loan, LoanTier
+from loans.models.scf import ScfInvoice
 from loans.models.schedule import Installment, ScheduleVersion
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "PaymentFrequency",
     "PaymentHierarchy",
     "Product",
+    "ScfInvoice",
     "ScheduleVersion",
 ]

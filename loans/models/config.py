@@ -37,6 +37,12 @@ class Investor(models.Model):
         default=False,
         help_text="Payoff interest runs through the payoff date (on) or to it (off); seed 001.",
     )
+    default_interest = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Default-interest defaults loans inherit: enabled, method, base, spread or "
+        "default_rate, grace_days (spec/accrual.md). Empty: none set here.",
+    )
 
     class Meta:
         constraints = [
@@ -75,6 +81,23 @@ class Product(models.Model):
         max_length=10, choices=PaymentHierarchy.choices, default=PaymentHierarchy.SYSTEM
     )
     grace_days = models.PositiveSmallIntegerField(default=10)
+    rate_floor = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    rate_cap = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    prepay_to_principal = models.BooleanField(
+        default=False,
+        help_text="Money left after the hierarchy prepays principal (on) or is held as excess.",
+    )
+    fee_definitions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Fees boarded with every loan unless the payload lists its own: "
+        '[{"name": "Origination fee", "amount": "250.00", "amortized": false}].',
+    )
+    default_interest = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Default-interest parameters (override the investor's), spec/accrual.md.",
+    )
     credit_reporting = models.BooleanField(default=True)
     is_active = models.BooleanField(default=True)
 

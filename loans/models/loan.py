@@ -103,7 +103,11 @@ class Loan(models.Model):
     investor = models.ForeignKey(Investor, on_delete=models.PROTECT, related_name="loans")
     borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="loans")
 
+    kind = models.CharField(max_length=20, choices=Product.Kind.choices, default="term")
     funded_amount = models.DecimalField(**MONEY)
+    loan_amount = models.DecimalField(
+        **MONEY, help_text="Principal at boarding: funded amount + amortised fees (MCA)."
+    )
     funded_date = models.DateField()
     first_payment_date = models.DateField()
     number_of_payments = models.PositiveIntegerField()
@@ -123,6 +127,10 @@ class Loan(models.Model):
         max_length=10, choices=BrokenPeriod.choices, default=BrokenPeriod.MERGED
     )
     grace_days = models.PositiveSmallIntegerField(default=0)
+    prepay_to_principal = models.BooleanField(default=False)
+    default_interest = models.JSONField(
+        default=dict, blank=True, help_text="Loan-level overrides of default interest."
+    )
     terms = models.JSONField(
         default=dict, help_text="Normalized boarding terms the engine replays."
     )

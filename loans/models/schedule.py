@@ -19,6 +19,9 @@ class ScheduleVersion(models.Model):
     version = models.PositiveIntegerField()
     effective_date = models.DateField()
     reason = models.CharField(max_length=100)
+    period_start = models.DateField(
+        null=True, blank=True, help_text="Start of the first regular period (broken period)."
+    )
     is_current = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -59,6 +62,13 @@ class Installment(models.Model):
     escrow = models.DecimalField(**MONEY, default=ZERO)
     total = models.DecimalField(**MONEY)
     balance_after = models.DecimalField(**MONEY)
+    rate = models.DecimalField(
+        max_digits=9, decimal_places=6, null=True, blank=True, help_text="Annual % of the row."
+    )
+    interest_only = models.BooleanField(default=False)
+    fixed_interest = models.BooleanField(
+        default=False, help_text="Finance charge fixed by the schedule (MCA, custom rows)."
+    )
 
     billed = models.BooleanField(default=False)
     billed_principal = models.DecimalField(**MONEY, default=ZERO)

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 
 from loans import ledger
-from loans.models import Borrower, Installment, Investor, Loan, LoanTier, Product, ScheduleVersion
+from loans.models import (
+    Borrower,
+    Installment,
+    Investor,
+    Loan,
+    LoanTier,
+    Product,
+    ScfInvoice,
+    ScheduleVersion,
+)
 from loans.numbering import next_loan_number
-from loans.schedules import ScheduleTerms, build_rows, terms_from_input
+from loans.schedules import FACTOR_RATE_TYPES, BuiltSchedule, build_schedule, terms_from_input
 from loans.services.replay import sync_loan
 from servicing.activity import record_activity
 from servicing.business_date import get_business_date
@@ -105,19 +116,26 @@ def _board(data: dict, *, actor) -> Loan:
             field="funded_date",
         )
     product = product_for_code(data["product_code"])
+    check_product_kind(data, product)
     investor = _investor(data.get("investor_code"))
+    borrower = upsert_borrower(data["borrower"])
+    if data.get("scf"):
+        _check_scf_limit(borrower, data)
     terms = terms_from_input(data, product)
-    rows = build_rows(terms)
+    built = build_schedule(terms)
+    rows = built.rows
     loan = Loan.objects.create(
         loan_number=next_loan_number(),
         application_number=data["application_number"],
         loan_type=data["loan_type"],
         product=product,
         investor=investor,
-        borrower=upsert_borrower(data["borrower"]),
+        borrower=borrower,
+        kind=product.kind,
         funded_amount=data["funded_amount"],
+        loan_amount=built.loan_amount,
         funded_date=data["funded_date"],
-        first_payment_date=rows[0].due_date if terms.separate_stub else terms.first_payment_date,
+        first_payment_date=rows[0].due_date,
         number_of_payments=len(rows),
         maturity_date=rows[-1].due_date,
         schedule_type=data["schedule_type"],
@@ -126,20 +144,24 @@ def _board(data: dict, *, actor) -> Loan:
         index_code=data.get("index", ""),
         index_value=data.get("index_value"),
         spread=data.get("spread"),
-        rate_floor=data.get("rate_floor"),
-        rate_cap=data.get("rate_cap"),
+        rate_floor=data["rate_floor"] if data.get("rate_floor") is not None else product.rate_floor,
+        rate_cap=data["rate_cap"] if data.get("rate_cap") is not None else product.rate_cap,
         day_count=terms.day_count,
         payment_frequency=terms.frequency,
         payment_hierarchy=data.get("payment_hierarchy") or product.payment_hierarchy,
         broken_period=data["broken_period"],
         grace_days=product.grace_days,
-        terms=terms.to_json(),
+        prepay_to_principal=product.prepay_to_principal,
+        default_interest=data.get("default_interest") or {},
+        terms={**terms.to_json(), "facts": _plain(built.facts)},
         custom_fields=data.get("custom_fields") or {},
         last_closed_date=data["funded_date"] - dt.timedelta(days=1),
     )
     _create_tiers(loan, data.get("tiers") or [])
-    _create_schedule(loan, rows)
-    _post_boarding_entries(loan, data, terms, business_date, actor)
+    _create_schedule(loan, built)
+    if data.get("scf"):
+        _create_invoice(loan, data["scf"])
+    _post_boarding_entries(loan, _fees(data, product), built, business_date, actor)
     # A loan funded in the past is caught up to the business date (accrual, billing, DPD).
     sync_loan(loan, business_date=business_date, actor=actor)
     record_activity(
@@ -174,9 +196,13 @@ def _create_tiers(loan: Loan, tiers: list[dict]) -> None:
     )
 
 
-def _create_schedule(loan: Loan, rows) -> None:
+def _create_schedule(loan: Loan, built: BuiltSchedule) -> None:
     version = ScheduleVersion.objects.create(
-        loan=loan, version=1, effective_date=loan.funded_date, reason="Boarding"
+        loan=loan,
+        version=1,
+        effective_date=loan.funded_date,
+        reason="Boarding",
+        period_start=built.period_start,
     )
     Installment.objects.bulk_create(
         Installment(
@@ -189,24 +215,33 @@ def _create_schedule(loan: Loan, rows) -> None:
             escrow=row.escrow,
             total=row.total,
             balance_after=row.balance_after,
+            rate=row.rate if row.rate is not None else loan.interest_rate,
+            interest_only=row.interest_only,
+            fixed_interest=built.fixed_interest,
         )
-        for row in rows
+        for row in built.rows
     )
 
 
-def _post_boarding_entries(loan: Loan, data: dict, terms: ScheduleTerms, business_date, actor):
+def _post_boarding_entries(
+    loan: Loan, fees: list[dict], built: BuiltSchedule, business_date, actor
+):
+    amortised = [f for f in fees if f["amortized"]]
+    note = "Funded amount"
+    if amortised:  # seed 002: an amortised fee is part of the principal (the loan amount)
+        note += " + amortised fees: " + ", ".join(f"{f['name']} {f['amount']}" for f in amortised)
     ledger.post_entry(
         loan,
         kind="disbursement",
         effective_date=loan.funded_date,
         business_date=business_date,
-        split={"principal": terms.principal},
+        split={"principal": built.loan_amount},
         actor=actor,
-        note="Funded amount",
+        note=note,
     )
-    for fee in data.get("fees") or []:
+    for fee in fees:
         if fee["amortized"]:
-            continue  # seed 002: an amortised fee is part of the principal (MCA loan amount)
+            continue
         ledger.post_entry(
             loan,
             kind="fee_assessed",
@@ -217,3 +252,88 @@ def _post_boarding_entries(loan: Loan, data: dict, terms: ScheduleTerms, busines
             note=fee["name"],
             details={"fee_name": fee["name"]},
         )
+
+
+def _fees(data: dict, product: Product) -> list[dict]:
+    """The payload's fees; when it lists none, the product's fee definitions."""
+    if "fees" in data:
+        return data["fees"]
+    return [
+        {
+            "name": f["name"],
+            "amount": Decimal(str(f["amount"])),
+            "amortized": f.get("amortized", False),
+        }
+        for f in product.fee_definitions
+    ]
+
+
+def check_product_kind(data: dict, product: Product) -> None:
+    """The payload must fit the product's kind (spec/loans.md "Product")."""
+    factor_rate = data["schedule_type"] in FACTOR_RATE_TYPES
+    if product.kind == Product.Kind.LOC:
+        raise InvalidInput(
+            "Lines of credit are not boarded by this version: the loc block comes with the "
+            "lines-of-credit release.",
+            field="product_code",
+        )
+    if product.kind == Product.Kind.MCA and not factor_rate:
+        raise InvalidInput(
+            f"Product {product.code} is a merchant cash advance: schedule_type must be mca "
+            "or custom.",
+            field="schedule_type",
+        )
+    if factor_rate and product.kind != Product.Kind.MCA:
+        raise InvalidInput(
+            f"schedule_type {data['schedule_type']} needs a merchant cash advance product, "
+            f"not {product.code} ({product.get_kind_display()}).",
+            field="schedule_type",
+        )
+    if product.kind == Product.Kind.SCF and not data.get("scf"):
+        raise InvalidInput("An SCF loan needs the scf block (the invoice).", field="scf")
+    if data.get("scf") and product.kind != Product.Kind.SCF:
+        raise InvalidInput(
+            f"The scf block needs a supply chain finance product, not {product.code}.",
+            field="scf",
+        )
+
+
+def _check_scf_limit(borrower: Borrower, data: dict) -> None:
+    """The borrower's SCF principal outstanding plus this advance stays within the limit."""
+    limit = data["scf"].get("borrower_limit")
+    if limit is None:
+        return
+    outstanding = Loan.objects.filter(
+        borrower=borrower, kind=Product.Kind.SCF, status=Loan.Status.OPEN
+    ).aggregate(total=Sum("principal_balance"))["total"] or Decimal(0)
+    if outstanding + data["funded_amount"] > limit:
+        raise DomainError(
+            "borrower_limit_exceeded",
+            f"Borrower {borrower.borrower_id} has {outstanding} of SCF principal outstanding; "
+            f"{data['funded_amount']} more exceeds the limit {limit}.",
+        )
+
+
+def _create_invoice(loan: Loan, scf: dict) -> None:
+    if ScfInvoice.objects.filter(
+        borrower=loan.borrower, invoice_number=scf["invoice_number"]
+    ).exists():
+        raise DomainError(
+            "invoice_already_financed",
+            f"Invoice {scf['invoice_number']} of borrower {loan.borrower.borrower_id} is "
+            "already financed.",
+        )
+    ScfInvoice.objects.create(
+        loan=loan,
+        borrower=loan.borrower,
+        invoice_number=scf["invoice_number"],
+        invoice_date=scf["invoice_date"],
+        invoice_due_date=scf["invoice_due_date"],
+        invoice_amount=scf["invoice_amount"],
+        buyer_name=scf["buyer_name"],
+        borrower_limit=scf.get("borrower_limit"),
+    )
+
+
+def _plain(facts: dict) -> dict:
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in facts.items()}

@@ -18,7 +18,14 @@ import datetime as dt
 from django.db.models import Sum
 
 from loans import ledger
-from loans.engine.replay import Event, LoanState, LoanTerms, ScheduledRow, replay
+from loans.engine.replay import (
+    Event,
+    LoanState,
+    LoanTerms,
+    ScheduledRow,
+    replay,
+    reserve_waived_fees,
+)
 from loans.models import Installment, LedgerEntry, Loan
 from loans.selectors import current_schedule_version
 from servicing.errors import DomainError
@@ -29,11 +36,12 @@ EVENT_KINDS = {Kind.PAYMENT: "payment", Kind.FEE_ASSESSED: "fee", Kind.FEE_WAIVE
 
 
 def loan_terms(loan: Loan) -> LoanTerms:
+    """The replay's terms from the current schedule version's rows (what boarding stored)."""
     version = current_schedule_version(loan)
     rows = list(version.installments.order_by("number"))
     return LoanTerms(
         funded_date=loan.funded_date,
-        principal=loan.funded_amount,
+        principal=loan.loan_amount,
         rate=loan.interest_rate,
         day_count=loan.day_count,
         rows=tuple(
@@ -41,11 +49,16 @@ def loan_terms(loan: Loan) -> LoanTerms:
                 number=row.number,
                 due_date=row.due_date,
                 payment=row.principal + row.interest,
-                interest_only=row.principal == 0 and index < len(rows) - 1,
+                interest_only=row.interest_only,
+                rate=row.rate,
+                fixed_interest=row.interest if row.fixed_interest else None,
             )
-            for index, row in enumerate(rows)
+            for row in rows
         ),
         hierarchy=loan.payment_hierarchy,
+        prepay_to_principal=loan.prepay_to_principal,
+        frequency=loan.payment_frequency,
+        regular_start=version.period_start,
     )
 
 
@@ -82,6 +95,7 @@ def events_in_force(loan: Loan, *, extra: list[Event] = ()) -> tuple[list[Event]
     ]
     events.extend(extra)
     events.sort(key=lambda e: e.effective_date)  # stable: same-day order is kept
+    events = reserve_waived_fees(events)  # a posted waiver's amount never changes
     return events, {str(row.pk): row for _, row in keyed}
 
 
@@ -102,9 +116,13 @@ def sync_loan(loan: Loan, *, business_date: dt.date, actor=None) -> LoanState:
         )
     closed_through = max(loan.last_closed_date, business_date - dt.timedelta(days=1))
     events, rows = events_in_force(loan)
-    state = replay(loan_terms(loan), events, business_date)
+    terms = loan_terms(loan)
+    state = replay(terms, events, business_date)
     _repost_changed_payments(loan, state, rows, business_date, actor)
-    _post_accruals(loan, state, closed_through, business_date, actor)
+    # A factor-rate charge is recognized when billed, before that day's payments apply
+    # to it; daily interest of a day belongs to that day's close of business.
+    fixed = any(row.fixed_interest is not None for row in terms.rows)
+    _post_accruals(loan, state, business_date if fixed else closed_through, business_date, actor)
     _write_projections(loan, state, business_date)
     loan.last_closed_date = closed_through
     loan.save()

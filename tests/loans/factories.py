@@ -50,6 +50,7 @@ class BareLoanFactory(factory.django.DjangoModelFactory):
     investor = factory.SubFactory(InvestorFactory)
     borrower = factory.SubFactory(BorrowerFactory)
     funded_amount = Decimal("1200.00")
+    loan_amount = factory.SelfAttribute("funded_amount")
     funded_date = dt.date(2026, 1, 1)
     first_payment_date = dt.date(2026, 2, 1)
     number_of_payments = 3

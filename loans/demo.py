@@ -145,7 +145,102 @@ def demo_loans(business_date: dt.date) -> list[dict]:
             "schedule_type": "equated",
             "fees": [{"name": "Origination fee", "amount": Decimal("240.00"), "amortized": False}],
         },
+        *_factor_rate_and_invoice_loans(business_date, borrowers),
     ]
+
+
+def _factor_rate_and_invoice_loans(business_date: dt.date, borrowers: list[dict]) -> list[dict]:
+    """MCA (reducing balance, straight, custom rows) and an SCF invoice advance."""
+    mca_funded = business_date - dt.timedelta(days=30)
+    invoice_date = business_date - dt.timedelta(days=20)
+    custom_first = mca_funded + relativedelta(months=1)
+    common = {"loan_type": "new", "broken_period": "merged", "rate_type": "fixed"}
+    return [
+        {
+            **common,
+            "application_number": "DEMO-APP-005",
+            "product_code": "MCA",
+            "borrower": borrowers[1],
+            "funded_amount": Decimal("50000.00"),
+            "funded_date": mca_funded,
+            "number_of_payments": 249,
+            "schedule_type": "mca",
+            "fees": [{"name": "Underwriting fee", "amount": Decimal("500.00"), "amortized": True}],
+            "mca": {"factor_rate": Decimal("1.1716"), "allocation": "reducing_balance"},
+        },
+        {
+            **common,
+            "application_number": "DEMO-APP-006",
+            "product_code": "MCA",
+            "borrower": borrowers[3],
+            "funded_amount": Decimal("15000.00"),
+            "funded_date": mca_funded,
+            "number_of_payments": 120,
+            "schedule_type": "mca",
+            "mca": {"factor_rate": Decimal("1.25"), "allocation": "straight"},
+        },
+        {
+            **common,
+            "application_number": "DEMO-APP-007",
+            "product_code": "MCA",
+            "borrower": borrowers[2],
+            "funded_amount": Decimal("9000.00"),
+            "funded_date": mca_funded,
+            "payment_frequency": "monthly",
+            "schedule_type": "custom",
+            "mca": {
+                "factor_rate": Decimal("1.2"),
+                "allocation": "custom",
+                "custom_schedule": [
+                    {
+                        "due_date": custom_first + relativedelta(months=k),
+                        "amount": amount,
+                        "principal": principal,
+                        "finance_charge": amount - principal,
+                    }
+                    for k, (amount, principal) in enumerate(
+                        [
+                            (Decimal("4000.00"), Decimal("3000.00")),
+                            (Decimal("3600.00"), Decimal("3000.00")),
+                            (Decimal("3200.00"), Decimal("3000.00")),
+                        ]
+                    )
+                ],
+            },
+        },
+        {
+            **common,
+            "application_number": "DEMO-APP-008",
+            "product_code": "SCF",
+            "borrower": borrowers[1],
+            "funded_amount": Decimal("40000.00"),
+            "funded_date": invoice_date + dt.timedelta(days=2),
+            "interest_rate": Decimal("9.5"),
+            "schedule_type": "equated",
+            "scf": {
+                "invoice_number": "INV-2026-0417",
+                "invoice_date": invoice_date,
+                "invoice_due_date": invoice_date + dt.timedelta(days=60),
+                "invoice_amount": Decimal("50000.00"),
+                "buyer_name": "Great Lakes Grocers Inc",
+                "borrower_limit": Decimal("250000.00"),
+            },
+        },
+    ]
+
+
+# Payment history, by application number: "on_time" pays each billed row on its due date;
+# "partial" pays half of each; "none" leaves the loan delinquent. One returned ACH.
+DEMO_HISTORY = {
+    "DEMO-APP-001": "on_time",
+    "DEMO-APP-002": "on_time",
+    "DEMO-APP-003": "partial",
+    "DEMO-APP-004": "none",
+    "DEMO-APP-005": "on_time",
+    "DEMO-APP-006": "stopped",
+    "DEMO-APP-007": "none",
+    "DEMO-APP-008": "none",
+}
 
 
 def seed_loans(stdout) -> None:
@@ -162,7 +257,43 @@ def seed_loans(stdout) -> None:
         data = OnboardingInput(data=_as_json(payload))
         data.is_valid(raise_exception=True)
         loan = onboard_loan(data.validated_data)
-        stdout.write(f"  loan {loan.loan_number} ({payload['application_number']}) boarded")
+        _post_history(loan, DEMO_HISTORY.get(payload["application_number"], "none"))
+        loan.refresh_from_db()
+        stdout.write(
+            f"  loan {loan.loan_number} ({payload['application_number']}) boarded, DPD {loan.dpd}"
+        )
+
+
+def _post_history(loan, pattern: str) -> None:
+    """Payments on the due dates already passed, through the payment service (backdated)."""
+    from loans.models import Installment
+    from loans.services.payments import post_payment, reverse_payment
+    from servicing.business_date import get_business_date
+
+    if pattern == "none":
+        return
+    today = get_business_date()
+    rows = Installment.objects.filter(
+        schedule_version__loan=loan, schedule_version__is_current=True, due_date__lt=today
+    ).order_by("number")
+    rows = list(rows)
+    if pattern == "stopped":  # paid the first half of the period, then stopped paying
+        rows = rows[: len(rows) // 2]
+    payments = []
+    for row in rows:
+        billed = row.billed_total  # rows due before the business date are billed at boarding
+        amount = billed if pattern != "partial" else (billed / 2).quantize(Decimal("0.01"))
+        payments.append(
+            post_payment(
+                loan,
+                amount=amount,
+                effective_date=row.due_date,
+                payment_date=row.due_date,
+                instrument="ach",
+            )
+        )
+    if loan.application_number == "DEMO-APP-001" and payments:
+        reverse_payment(payments[-1], reason="Returned ACH: insufficient funds (R01)")
 
 
 def _as_json(value):

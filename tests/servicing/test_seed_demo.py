@@ -2,7 +2,8 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 
-from loans.models import Investor, Product
+from loans.ledger import cached_balances, rebuild_balances
+from loans.models import Investor, LedgerEntry, Loan, Product
 
 
 @pytest.mark.django_db
@@ -30,6 +31,24 @@ def test_seed_demo_is_idempotent_and_prints_working_logins(capsys, settings):
         "SCF",
         "LOC",
     }
+    # A portfolio boarded through the services: every schedule type, delinquency,
+    # payments and a returned payment; its ledger rebuilds to the cached balances.
+    loans = Loan.objects.all()
+    assert set(loans.values_list("schedule_type", flat=True)) == {
+        "equated",
+        "interest_only",
+        "tiered",
+        "mca",
+        "custom",
+    }
+    assert {"term", "cre", "construction", "mca", "scf"} <= set(
+        loans.values_list("kind", flat=True)
+    )
+    assert loans.filter(dpd__gte=30).exists() and loans.filter(dpd=0).exists()
+    assert LedgerEntry.objects.filter(kind="payment").count() > 10
+    assert LedgerEntry.objects.filter(kind="payment", reversed_by__isnull=False).exists()
+    for loan in loans:
+        assert rebuild_balances(loan) == cached_balances(loan), loan.application_number
 
 
 @pytest.mark.django_db

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from loans.api import actions, borrowers, views
+from loans.api import actions, borrowers, config, views
 
 LOAN = "loans/<str:loan_number>"
 
 urlpatterns = [
     path("loans/onboard", views.LoanOnboardApi.as_view(), name="api-loan-onboard"),
+    path("products", config.ProductListApi.as_view(), name="api-products"),
+    path("investors", config.InvestorListApi.as_view(), name="api-investors"),
     path("schedules/preview", views.SchedulePreviewApi.as_view(), name="api-schedule-preview"),
     path(LOAN, views.LoanDetailApi.as_view(), name="api-loan-detail"),
     path(f"{LOAN}/schedule", views.LoanScheduleApi.as_view(), name="api-loan-schedule"),

@@ -2,7 +2,37 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
 from django.db import models
+
+DEFAULT_INTEREST_KEYS = {"enabled", "method", "base", "spread", "default_rate", "grace_days"}
+
+
+def validate_fee_definitions(value) -> None:
+    """Product fees: a list of {name, amount (positive decimal string), amortized (bool)}."""
+    if not isinstance(value, list):
+        raise ValidationError("Fee definitions are a list of {name, amount, amortized}.")
+    for n, fee in enumerate(value, 1):
+        if not isinstance(fee, dict) or not str(fee.get("name", "")).strip():
+            raise ValidationError(f"Fee {n}: needs a name.")
+        try:
+            amount = Decimal(str(fee.get("amount")))
+        except InvalidOperation:
+            amount = None
+        if amount is None or not amount.is_finite() or amount <= 0 or amount != round(amount, 2):
+            raise ValidationError(f"Fee {n}: amount must be a positive amount in cents.")
+        if not isinstance(fee.get("amortized", False), bool):
+            raise ValidationError(f"Fee {n}: amortized is true or false.")
+
+
+def validate_default_interest(value) -> None:
+    if not isinstance(value, dict):
+        raise ValidationError("Default interest is an object.")
+    unknown = set(value) - DEFAULT_INTEREST_KEYS
+    if unknown:
+        raise ValidationError(f"Unknown default-interest keys: {', '.join(sorted(unknown))}.")
 
 
 class DayCount(models.TextChoices):
@@ -40,6 +70,7 @@ class Investor(models.Model):
     default_interest = models.JSONField(
         default=dict,
         blank=True,
+        validators=[validate_default_interest],
         help_text="Default-interest defaults loans inherit: enabled, method, base, spread or "
         "default_rate, grace_days (spec/accrual.md). Empty: none set here.",
     )
@@ -90,12 +121,14 @@ class Product(models.Model):
     fee_definitions = models.JSONField(
         default=list,
         blank=True,
+        validators=[validate_fee_definitions],
         help_text="Fees boarded with every loan unless the payload lists its own: "
         '[{"name": "Origination fee", "amount": "250.00", "amortized": false}].',
     )
     default_interest = models.JSONField(
         default=dict,
         blank=True,
+        validators=[validate_default_interest],
         help_text="Default-interest parameters (override the investor's), spec/accrual.md.",
     )
     credit_reporting = models.BooleanField(default=True)

@@ -343,3 +343,19 @@ def test_product_fee_definitions_apply_when_the_payload_lists_no_fees(los):
     fee = LedgerEntry.objects.get(loan=loan, kind="fee_assessed")
     assert (fee.fees, fee.note) == (D("25.00"), "Origination fee")
     assert loan.fees_balance == D("25.00")
+
+
+def test_products_and_investors_list_codes_and_defaults(los, token_client):
+    Product.objects.filter(code="TERM").update(
+        fee_definitions=[{"name": "Origination fee", "amount": "25.00", "amortized": False}],
+        rate_floor=D("3"),
+    )
+    products = los.get("/api/v1/products").json()
+    term = next(p for p in products if p["code"] == "TERM")
+    assert term["kind"] == "term" and term["rate_floor"] == "3.000000"
+    assert term["fee_definitions"] == [
+        {"name": "Origination fee", "amount": "25.00", "amortized": False}
+    ]
+    investors = los.get("/api/v1/investors").json()
+    assert [(i["code"], i["is_default"]) for i in investors] == [("LENDER", True)]
+    assert token_client("payments").get("/api/v1/products").status_code == 403

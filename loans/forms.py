@@ -18,7 +18,7 @@ class PaymentForm(forms.Form):
     effective_date = forms.DateField(widget=DATE, help_text="When it counts for interest.")
     payment_date = forms.DateField(widget=DATE, required=False, help_text="When it was received.")
     instrument = forms.ChoiceField(
-        choices=[(i, i.upper() if len(i) <= 4 else i.title()) for i in INSTRUMENTS]
+        choices=[(i, "ACH" if i == "ach" else i.title()) for i in INSTRUMENTS]
     )
     hierarchy = forms.ChoiceField(
         choices=[
@@ -29,6 +29,19 @@ class PaymentForm(forms.Form):
         required=False,
     )
     external_reference = forms.CharField(max_length=100, required=False)
+
+    def __init__(self, *args, business_date=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.business_date = business_date
+
+    def clean_payment_date(self):
+        received = self.cleaned_data.get("payment_date")
+        # Money cannot have been received after today (the business date).
+        if received and self.business_date and received > self.business_date:
+            raise forms.ValidationError(
+                f"The payment date cannot be after the business date {self.business_date:%Y-%m-%d}."
+            )
+        return received
 
 
 class FeeForm(forms.Form):

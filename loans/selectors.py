@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from loans.models import Borrower, Installment, LedgerEntry, Loan, ScheduleVersion
 from servicing.activity import activity_for
+from servicing.money import ZERO, round_cents
 
 
 def loan_by_number(loan_number: str) -> Loan | None:
@@ -30,12 +34,42 @@ def installments(version: ScheduleVersion) -> QuerySet[Installment]:
     return version.installments.order_by("number")
 
 
-def ledger_rows(loan: Loan) -> QuerySet[LedgerEntry]:
-    """The loan's transactions in effective order (the order a replay applies them)."""
+DAILY_ACCRUALS = (
+    LedgerEntry.Kind.INTEREST_ACCRUAL,
+    LedgerEntry.Kind.DEFAULT_INTEREST_ACCRUAL,
+)
+
+
+def ledger_rows(loan: Loan, *, accruals: bool = True) -> QuerySet[LedgerEntry]:
+    """The loan's transactions in effective order (the order a replay applies them).
+
+    ``accruals=False`` leaves out the one-row-a-day accruals, so payments stand out.
+    """
     reversed_rows = LedgerEntry.objects.filter(reversal_of=OuterRef("pk"))
-    return loan.ledger_entries.annotate(is_reversed=Exists(reversed_rows)).order_by(
-        "effective_date", "posted_at", "id"
+    rows = loan.ledger_entries.annotate(is_reversed=Exists(reversed_rows))
+    if not accruals:
+        rows = rows.exclude(kind__in=DAILY_ACCRUALS)
+    return rows.order_by("effective_date", "posted_at", "id")
+
+
+def principal_paid_by_date(loan: Loan) -> list[tuple[dt.date, Decimal]]:
+    """Principal moved by payments per effective date, net of reversals (ledger is the truth).
+
+    A reversal keeps its payment's effective date, so a reversed payment nets to zero.
+    """
+    sign = {LedgerEntry.Kind.PAYMENT: 1, LedgerEntry.Kind.PAYMENT_REVERSAL: -1}
+    rows = (
+        loan.ledger_entries.filter(kind__in=list(sign), principal__gt=0)
+        .values("effective_date", "kind")
+        .annotate(principal=Sum("principal"))
+        .order_by("effective_date")
     )
+    net: dict[dt.date, Decimal] = {}
+    for row in rows:
+        day = row["effective_date"]
+        net[day] = net.get(day, ZERO) + sign[row["kind"]] * row["principal"]
+    # SQLite's Sum comes back with float noise (2,867.050000000000): back to cents.
+    return [(day, round_cents(value)) for day, value in sorted(net.items())]
 
 
 def loan_activity(loan: Loan):

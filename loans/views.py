@@ -8,10 +8,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from loans import selectors
+from loans.charts import balance_chart
 from loans.forms import CalculatorForm
 from loans.models import Borrower
 from loans.schedules import build_rows, terms_from_input
 from loans.services.catch_up import catch_up
+from servicing.business_date import get_business_date
 from servicing.documents import render_pdf
 from servicing.errors import InvalidInput
 from servicing.roles import ALL_ROLES, role_required
@@ -48,24 +50,44 @@ def loan_detail(request, loan_number: str, tab: str = "summary"):
     loan = catch_up(loan, actor=request.user)
     context = {"loan": loan, "tab": tab, "tabs": TABS}
     if tab == "schedule":
-        raw = request.GET.get("version", "")
-        version = selectors.schedule_version(loan, int(raw) if raw.isdigit() else None)
+        version = selectors.schedule_version(loan, _version_param(request))
         context["version"] = version
         context["versions"] = loan.schedule_versions.order_by("version")
         context["rows"] = selectors.installments(version) if version else []
     elif tab == "transactions":
-        context["entries"] = selectors.ledger_rows(loan)
+        context["hide_accruals"] = request.GET.get("accruals") == "hide"
+        context["entries"] = selectors.ledger_rows(loan, accruals=not context["hide_accruals"])
     elif tab == "activity":
         context["entries"] = selectors.loan_activity(loan)[:200]
     elif tab == "notes":
         context["notes"] = loan.notes.order_by("-created_at")
     else:
-        version = selectors.current_schedule_version(loan)
-        context["rows"] = selectors.installments(version) if version else []
+        context["chart"] = _summary_chart(loan)
     template = "loans/loan_detail.html"
     if request.htmx:
         template += "#tab"
     return render(request, template, context)
+
+
+def _version_param(request) -> int | None:
+    """``?version=N``; anything else (``abc``, ``²``, a 30-digit number) means the current one."""
+    raw = request.GET.get("version", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+
+
+def _summary_chart(loan):
+    """The Summary tab's projected balance / paid-to-date chart (None without a schedule)."""
+    version = selectors.current_schedule_version(loan)
+    rows = list(selectors.installments(version)) if version else []
+    if not rows:
+        return None
+    return balance_chart(
+        start=version.effective_date,
+        opening_balance=rows[0].balance_after + rows[0].principal,
+        due=[(row.due_date, row.balance_after) for row in rows],
+        payments=selectors.principal_paid_by_date(loan),
+        business_date=get_business_date(),
+    )
 
 
 @role_required(*ALL_ROLES)
@@ -73,8 +95,7 @@ def schedule_download(request, loan_number: str, fmt: str):
     loan = selectors.loan_by_number(loan_number)
     if loan is None or fmt not in ("csv", "pdf"):
         raise Http404("No such loan or format.")
-    raw = request.GET.get("version", "")
-    version = selectors.schedule_version(loan, int(raw) if raw.isdigit() else None)
+    version = selectors.schedule_version(loan, _version_param(request))
     if version is None:
         raise Http404("No such schedule version.")
     rows = selectors.installments(version)

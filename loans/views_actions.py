@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from loans import selectors
 from loans.forms import FeeForm, NoteForm, PaymentForm, PayoffForm, ReverseForm, WaiveForm
 from loans.models import LedgerEntry
+from loans.models.ledger import Bucket
 from loans.services.catch_up import catch_up
 from loans.services.fees import apply_fee, waive_fee
 from loans.services.notes import add_note
@@ -34,6 +35,11 @@ def _add_error(form, exc: DomainError) -> None:
     form.add_error(field if field in form.fields else None, exc.message)
 
 
+def _posted(request):
+    """The POST data, or None on GET: an empty POST must still show "required" errors."""
+    return request.POST if request.method == "POST" else None
+
+
 def _done(request, loan, text: str, tab: str = "transactions"):
     messages.success(request, text)
     return redirect("loan-tab", loan.loan_number, tab)
@@ -43,33 +49,34 @@ def _done(request, loan, text: str, tab: str = "transactions"):
 def payment_create(request, loan_number: str):
     loan = _loan(loan_number)
     initial = {"effective_date": get_business_date(), "amount": loan.amount_due or None}
-    form = PaymentForm(request.POST or None, initial=initial)
+    form = PaymentForm(_posted(request), initial=initial, business_date=initial["effective_date"])
     preview = None
     if request.method == "POST" and form.is_valid():
         values = {k: v for k, v in form.cleaned_data.items() if v not in ("", None)}
         try:
             if "preview" in request.POST:
-                preview = preview_payment(
+                split = preview_payment(
                     loan,
                     amount=values["amount"],
                     effective_date=values["effective_date"],
                     hierarchy=values.get("hierarchy"),
                 )
+                preview = [(Bucket(bucket).label, value) for bucket, value in split.items()]
             else:
                 entry = post_payment(loan, actor=request.user, **values)
                 return _done(request, loan, f"Payment of {entry.amount} posted (#{entry.pk}).")
         except DomainError as exc:
             _add_error(form, exc)
     template = "loans/payment_form.html"
-    if request.htmx and preview is not None:
-        template += "#preview"
+    if request.htmx:
+        template += "#panel"  # the form with its inline errors, and the preview beside it
     return render(request, template, {"loan": loan, "form": form, "preview": preview})
 
 
 @role_required(*SERVICERS)
 def fee_create(request, loan_number: str):
     loan = _loan(loan_number)
-    form = FeeForm(request.POST or None)
+    form = FeeForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             entry = apply_fee(loan, actor=request.user, **form.cleaned_data)
@@ -86,7 +93,7 @@ def fee_create(request, loan_number: str):
 @role_required(SUPERVISOR, ADMIN)
 def fee_waive(request, loan_number: str):
     loan = _loan(loan_number)
-    form = WaiveForm(request.POST or None, initial={"amount": loan.fees_balance or None})
+    form = WaiveForm(_posted(request), initial={"amount": loan.fees_balance or None})
     if request.method == "POST" and form.is_valid():
         try:
             entry = waive_fee(loan, actor=request.user, **form.cleaned_data)
@@ -112,7 +119,7 @@ def payment_reverse(request, loan_number: str, entry_id: int):
     entry = LedgerEntry.objects.filter(loan=loan, pk=entry_id, kind="payment").first()
     if entry is None:
         raise Http404("No such payment.")
-    form = ReverseForm(request.POST or None)
+    form = ReverseForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             reverse_payment(entry, reason=form.cleaned_data["reason"], actor=request.user)
@@ -160,7 +167,7 @@ def payoff(request, loan_number: str):
 @role_required(*ALL_ROLES)
 def note_create(request, loan_number: str):
     loan = _loan(loan_number)
-    form = NoteForm(request.POST or None)
+    form = NoteForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             add_note(loan, text=form.cleaned_data["text"], actor=request.user)

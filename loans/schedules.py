@@ -224,6 +224,7 @@ def build_schedule(terms: ScheduleTerms) -> BuiltSchedule:
         facts = {
             "factor_rate": terms.mca.factor_rate,
             "allocation": terms.mca.allocation,
+            "allocation_label": terms.mca.allocation.replace("_", " "),
             "payback": built.payback,
             "finance_charge": built.finance_charge,
             "payment": built.payment,

@@ -359,3 +359,13 @@ def test_products_and_investors_list_codes_and_defaults(los, token_client):
     investors = los.get("/api/v1/investors").json()
     assert [(i["code"], i["is_default"]) for i in investors] == [("LENDER", True)]
     assert token_client("payments").get("/api/v1/products").status_code == 403
+
+
+def test_loan_page_shows_mca_and_invoice_facts(los, agent_client):
+    mca = los.post(URL, mca_payload(), format="json").json()["loan_number"]
+    scf = los.post(URL, scf_payload(), format="json").json()["loan_number"]
+    page = agent_client.get(f"/loans/{mca}/").content.decode()
+    assert "1.1716 (reducing balance)" in page
+    assert "58580.00" in page and "incl. amortised fees" in page
+    page = agent_client.get(f"/loans/{scf}/").content.decode()
+    assert "INV-77 · Acme Retail Corp · 10,000.00 due 2026-04-01" in page

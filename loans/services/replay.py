@@ -118,11 +118,14 @@ def sync_loan(loan: Loan, *, business_date: dt.date, actor=None) -> LoanState:
     events, rows = events_in_force(loan)
     terms = loan_terms(loan)
     state = replay(terms, events, business_date)
-    _repost_changed_payments(loan, state, rows, business_date, actor)
+    # Reversals first (they only add back), then the accrual true-up, then the re-posts
+    # (they only take off, down to the replayed state): no balance goes below zero.
+    changed = _reverse_changed_payments(loan, state, rows, business_date, actor)
     # A factor-rate charge is recognized when billed, before that day's payments apply
     # to it; daily interest of a day belongs to that day's close of business.
     fixed = any(row.fixed_interest is not None for row in terms.rows)
     _post_accruals(loan, state, business_date if fixed else closed_through, business_date, actor)
+    _repost_payments(loan, state, changed, business_date, actor)
     _write_projections(loan, state, business_date)
     loan.last_closed_date = closed_through
     loan.save()
@@ -143,12 +146,23 @@ def resplit_payments(
 
 
 def _repost_changed_payments(loan, state: LoanState, rows: dict, business_date, actor) -> None:
-    for ref, row in rows.items():
-        if row.kind != Kind.PAYMENT:
-            continue
-        new_split = state.split_of(ref)
-        if new_split == row.split():
-            continue
+    changed = _reverse_changed_payments(loan, state, rows, business_date, actor)
+    _repost_payments(loan, state, changed, business_date, actor)
+
+
+def _reverse_changed_payments(loan, state: LoanState, rows: dict, business_date, actor) -> dict:
+    """Reverse every payment whose split the replay changed; return them by ref.
+
+    All are reversed before any is re-posted: a re-post may take what another payment's
+    old split still holds (or interest the true-up has not posted yet) and, taken one
+    at a time, would make a balance negative on the way.
+    """
+    changed = {
+        ref: row
+        for ref, row in rows.items()
+        if row.kind == Kind.PAYMENT and state.split_of(ref) != row.split()
+    }
+    for row in changed.values():
         ledger.reverse_entry(
             row,
             loan=loan,
@@ -156,12 +170,18 @@ def _repost_changed_payments(loan, state: LoanState, rows: dict, business_date, 
             actor=actor,
             note="Replayed: split changed by a backdated event",
         )
+    return changed
+
+
+def _repost_payments(loan, state: LoanState, changed: dict, business_date, actor) -> None:
+    """Post the reversed payments again with their replayed split, linked as replayed."""
+    for ref, row in changed.items():
         ledger.post_entry(
             loan,
             kind=Kind.PAYMENT,
             effective_date=row.effective_date,
             business_date=business_date,
-            split=new_split,
+            split=state.split_of(ref),
             actor=actor,
             note=row.note,
             external_reference=row.external_reference,

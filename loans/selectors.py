@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
 
 from loans.models import Borrower, Installment, LedgerEntry, Loan, ScheduleVersion
 from servicing.activity import activity_for
@@ -107,3 +107,8 @@ def search_borrowers(query: str, *, limit: int = 50) -> QuerySet[Borrower]:
         | Q(business_name__icontains=query)
         | Q(email__iexact=query)
     ).order_by("last_name", "business_name")[:limit]
+
+
+def last_closed_date():
+    """The latest business date any open loan was closed for (the business date's floor)."""
+    return Loan.objects.filter(status=Loan.Status.OPEN).aggregate(d=Max("last_closed_date"))["d"]

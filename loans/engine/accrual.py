@@ -78,9 +78,13 @@ def window_interest(
 ) -> Decimal:
     """Interest on a constant balance over a window, unrounded."""
     balance = to_decimal(balance)
-    sums: dict[int, Decimal] = {}
+    # The balance is constant: add up the day units (ints) and multiply once per basis.
+    # Exact, so the result equals the day-by-day sum of balance x units.
+    units: dict[int, int] = {}
     day = window.start
     while day < window.end:
-        add_day(sums, balance, day, window, day_count, frequency)
+        basis, n = window_day_units(day, window, day_count, frequency)
+        if n:
+            units[basis] = units.get(basis, 0) + n
         day += timedelta(days=1)
-    return interest_from_sums(rate_percent, sums)
+    return interest_from_sums(rate_percent, {basis: balance * n for basis, n in units.items()})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -125,7 +126,7 @@ def _board(data: dict, *, actor) -> Loan:
     built = build_schedule(terms)
     rows = built.rows
     loan = Loan.objects.create(
-        loan_number=next_loan_number(),
+        loan_number=f"~{secrets.token_hex(9)}",  # placeholder: the number is taken last
         application_number=data["application_number"],
         loan_type=data["loan_type"],
         product=product,
@@ -164,6 +165,10 @@ def _board(data: dict, *, actor) -> Loan:
     _post_boarding_entries(loan, _fees(data, product), built, business_date, actor)
     # A loan funded in the past is caught up to the business date (accrual, billing, DPD).
     sync_loan(loan, business_date=business_date, actor=actor)
+    # The counter row stays locked until the commit: taken last, concurrent boardings wait
+    # for each other's COMMIT only, not for each other's whole boarding.
+    loan.loan_number = next_loan_number()
+    Loan.objects.filter(pk=loan.pk).update(loan_number=loan.loan_number)
     record_activity(
         actor=actor,
         action="loan.onboarded",

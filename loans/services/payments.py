@@ -11,7 +11,14 @@ from loans import ledger
 from loans.engine.replay import Event
 from loans.locks import lock_loan
 from loans.models import LedgerEntry, Loan
-from loans.services.replay import replay_loan, resplit_payments, sync_loan
+from loans.services.catch_up import is_behind
+from loans.services.replay import (
+    loan_terms,
+    replay_loan,
+    resplit_payments,
+    sync_loan,
+    write_state,
+)
 from servicing.activity import record_activity
 from servicing.business_date import get_business_date
 from servicing.errors import DomainError, InvalidInput
@@ -68,10 +75,16 @@ def post_payment(
         loan = lock_loan(loan.pk)
         business_date = get_business_date()
         _check_dates(loan, effective_date, business_date)
-        sync_loan(loan, business_date=business_date, actor=actor)  # inline catch-up
+        if loan.status != Loan.Status.OPEN or is_behind(loan, business_date):
+            # inline catch-up (refuses a loan that is not open); an up-to-date loan's
+            # ledger already agrees with its replay.
+            sync_loan(loan, business_date=business_date, actor=actor)
+        terms = loan_terms(loan)
         hierarchy = hierarchy or loan.payment_hierarchy
         event = Event(NEW, "payment", effective_date, amount, hierarchy)
-        state = resplit_payments(loan, business_date=business_date, extra=[event], actor=actor)
+        state = resplit_payments(
+            loan, business_date=business_date, extra=[event], actor=actor, terms=terms
+        )
         split = state.split_of(NEW)
         entry = ledger.post_entry(
             loan,
@@ -88,7 +101,9 @@ def post_payment(
             },
         )
         backdated = effective_date < business_date
-        sync_loan(loan, business_date=business_date, actor=actor)
+        # ``state`` is the replay with this payment in it, in the place it now has (last of
+        # its day) and its re-split payments re-posted: no second replay is needed.
+        write_state(loan, state, terms, business_date=business_date, actor=actor)
         record_activity(
             actor=actor,
             action="payment.posted",

@@ -32,13 +32,24 @@ from servicing.errors import DomainError
 from servicing.money import ZERO
 
 Kind = LedgerEntry.Kind
+PROJECTED_FIELDS = (
+    "billed",
+    "billed_principal",
+    "billed_interest",
+    "paid_principal",
+    "paid_interest",
+    "status",
+)
 EVENT_KINDS = {Kind.PAYMENT: "payment", Kind.FEE_ASSESSED: "fee", Kind.FEE_WAIVED: "fee_waiver"}
 
 
 def loan_terms(loan: Loan) -> LoanTerms:
     """The replay's terms from the current schedule version's rows (what boarding stored)."""
     version = current_schedule_version(loan)
-    rows = list(version.installments.order_by("number"))
+    # Tuples, not model instances: the 360 rows are read on every payment.
+    rows = version.installments.order_by("number").values_list(
+        "number", "due_date", "principal", "interest", "interest_only", "rate", "fixed_interest"
+    )
     return LoanTerms(
         funded_date=loan.funded_date,
         principal=loan.loan_amount,
@@ -46,14 +57,14 @@ def loan_terms(loan: Loan) -> LoanTerms:
         day_count=loan.day_count,
         rows=tuple(
             ScheduledRow(
-                number=row.number,
-                due_date=row.due_date,
-                payment=row.principal + row.interest,
-                interest_only=row.interest_only,
-                rate=row.rate,
-                fixed_interest=row.interest if row.fixed_interest else None,
+                number=number,
+                due_date=due_date,
+                payment=principal + interest,
+                interest_only=interest_only,
+                rate=rate,
+                fixed_interest=interest if fixed_interest else None,
             )
-            for row in rows
+            for number, due_date, principal, interest, interest_only, rate, fixed_interest in rows
         ),
         hierarchy=loan.payment_hierarchy,
         prepay_to_principal=loan.prepay_to_principal,
@@ -133,15 +144,34 @@ def sync_loan(loan: Loan, *, business_date: dt.date, actor=None) -> LoanState:
 
 
 def resplit_payments(
-    loan: Loan, *, business_date: dt.date, extra: list[Event], actor=None
+    loan: Loan,
+    *,
+    business_date: dt.date,
+    extra: list[Event],
+    actor=None,
+    terms: LoanTerms | None = None,
 ) -> LoanState:
     """Re-post the payments whose split changes once ``extra`` events are added.
 
     Done before the new event is posted, so no bucket ever goes below zero on the way.
     """
     events, rows = events_in_force(loan, extra=extra)
-    state = replay(loan_terms(loan), events, business_date)
+    state = replay(terms or loan_terms(loan), events, business_date)
     _repost_changed_payments(loan, state, rows, business_date, actor)
+    return state
+
+
+def write_state(
+    loan: Loan, state: LoanState, terms: LoanTerms, *, business_date: dt.date, actor=None
+) -> LoanState:
+    """Accruals and projections from ``state`` (its changed payments already re-posted):
+    what ``sync_loan`` would write after a payment, without a second replay."""
+    closed_through = max(loan.last_closed_date, business_date - dt.timedelta(days=1))
+    fixed = any(row.fixed_interest is not None for row in terms.rows)
+    _post_accruals(loan, state, business_date if fixed else closed_through, business_date, actor)
+    _write_projections(loan, state, business_date)
+    loan.last_closed_date = closed_through
+    loan.save()
     return state
 
 
@@ -232,29 +262,31 @@ def _post_accruals(loan, state: LoanState, closed_through, business_date, actor)
 
 def _write_projections(loan: Loan, state: LoanState, business_date: dt.date) -> None:
     version = current_schedule_version(loan)
-    installments = {row.number: row for row in version.installments.all()}
+    # Tuples, not model instances; only the rows whose projection changed are written.
+    installments = {
+        row[0]: row
+        for row in version.installments.values_list("number", "pk", "total", *PROJECTED_FIELDS)
+    }
     changed = []
     for bill in state.bills:
-        row = installments[bill.number]
-        values = {
-            "billed": bill.billed,
-            "billed_principal": bill.principal,
-            "billed_interest": bill.interest,
-            "paid_principal": bill.paid_principal,
-            "paid_interest": bill.paid_interest,
-            "status": _status(bill),
-        }
-        if any(getattr(row, key) != value for key, value in values.items()):
-            for key, value in values.items():
-                setattr(row, key, value)
-            changed.append(row)
+        _number, pk, _total, *current = installments[bill.number]
+        values = (
+            bill.billed,
+            bill.principal,
+            bill.interest,
+            bill.paid_principal,
+            bill.paid_interest,
+            _status(bill),
+        )
+        if tuple(current) != values:
+            changed.append(Installment(pk=pk, **dict(zip(PROJECTED_FIELDS, values, strict=True))))
     if changed:
-        Installment.objects.bulk_update(changed, list(values))
+        Installment.objects.bulk_update(changed, PROJECTED_FIELDS)
     loan.dpd = state.dpd(business_date)
     loan.amount_due = state.amount_due
     upcoming = state.next_unbilled
     loan.next_due_date = upcoming.due_date if upcoming else None
-    loan.next_due_amount = installments[upcoming.number].total if upcoming else ZERO
+    loan.next_due_amount = installments[upcoming.number][2] if upcoming else ZERO
 
 
 def _status(bill) -> str:

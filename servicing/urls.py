@@ -3,10 +3,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from servicing import views
+from servicing.api.views import ApiNotFound
 
 api_v1 = [
     path("", include("servicing.api.urls")),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("", include("loans.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    re_path(r"^api/v1/", ApiNotFound.as_view()),  # JSON 404, never Django's HTML page
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
     path(
         "api/docs/",

@@ -17,6 +17,7 @@ from loans.services.fees import apply_fee
 from loans.services.payments import INSTRUMENTS, post_payment, reverse_payment
 from loans.services.payoff import payoff_quote
 from servicing.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from servicing.api.schema import ErrorOutput
 from servicing.api.views import ScopedApi
 
 
@@ -135,7 +136,7 @@ class LoanPayoffApi(ScopedApi):
 
     @extend_schema(
         parameters=[OpenApiParameter("date", dt.date, description="Payoff date (default: today)")],
-        responses=PayoffOutput,
+        responses={200: PayoffOutput, 409: ErrorOutput},  # 409 loan_not_open
         summary="Payoff quote with per diem",
     )
     def get(self, request, loan_number: str):

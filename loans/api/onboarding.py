@@ -6,12 +6,38 @@ that need the database (product codes, duplicates) live in the onboarding servic
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 from rest_framework import serializers
 
-from loans.api.fields import MoneyField, RateField
+from loans.api.fields import FactorRateField, MoneyField, RateField
 from loans.models import DayCount, Loan, PaymentFrequency, PaymentHierarchy
 
 MAX_PAYMENTS = 1200
+MAX_FEES = 20  # with MoneyField's maximum, their sum still fits a balance column
+# Any date of a payload: 1,200 payments from MAX_DATE still fit the calendar (year 9999).
+MIN_DATE, MAX_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
+def _dates_out_of_range(data) -> dict:
+    """The errors, nested like the payload, of every date outside MIN_DATE..MAX_DATE."""
+    items = data.items() if isinstance(data, dict) else enumerate(data)
+    errors = {}
+    for key, value in items:
+        if isinstance(value, dt.date) and not MIN_DATE <= value <= MAX_DATE:
+            errors[key] = [f"Use a date from {MIN_DATE} to {MAX_DATE}."]
+        elif isinstance(value, dict | list) and (nested := _dates_out_of_range(value)):
+            errors[key] = nested
+    return errors
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    return isinstance(value, list) and any(_has_nul(item) for item in value)
 
 
 class AddressInput(serializers.Serializer):
@@ -109,7 +135,8 @@ class DefaultInterestInput(serializers.Serializer):
             raise serializers.ValidationError(
                 {"spread": ["Give either spread or default_rate (exactly one)."]}
             )
-        return data
+        # Kept as the loan's JSON overrides: rates as decimal strings, like a product's.
+        return {k: str(v) if isinstance(v, Decimal) else v for k, v in data.items()}
 
 
 class McaRowInput(serializers.Serializer):
@@ -120,11 +147,11 @@ class McaRowInput(serializers.Serializer):
 
 
 class McaInput(serializers.Serializer):
-    factor_rate = serializers.DecimalField(max_digits=6, decimal_places=4, min_value=1, max_value=5)
+    factor_rate = FactorRateField()
     allocation = serializers.ChoiceField(
         choices=["straight", "reducing_balance", "custom"], default="straight"
     )
-    custom_schedule = McaRowInput(many=True, required=False)
+    custom_schedule = McaRowInput(many=True, required=False, max_length=MAX_PAYMENTS)
 
     def validate(self, data):
         if data["allocation"] == "custom" and not data.get("custom_schedule"):
@@ -172,14 +199,19 @@ class OnboardingInput(serializers.Serializer):
         min_value=1, max_value=MAX_PAYMENTS, required=False
     )
     schedule_type = serializers.ChoiceField(choices=Loan.ScheduleType.values, default="equated")
-    tiers = TierInput(many=True, required=False)
+    tiers = TierInput(many=True, required=False, max_length=MAX_PAYMENTS)
     broken_period = serializers.ChoiceField(choices=Loan.BrokenPeriod.values, default="merged")
-    fees = FeeInput(many=True, required=False)
+    fees = FeeInput(many=True, required=False, max_length=MAX_FEES)
     default_interest = DefaultInterestInput(required=False)
     payment_hierarchy = serializers.ChoiceField(choices=PaymentHierarchy.choices, required=False)
     mca = McaInput(required=False)
     scf = ScfInput(required=False)
     custom_fields = serializers.DictField(required=False)
+
+    def validate_custom_fields(self, value):
+        if _has_nul(value):  # PostgreSQL's jsonb cannot store it
+            raise serializers.ValidationError("Text cannot contain NUL (\\x00) characters.")
+        return value
 
     def validate_funded_amount(self, value):
         if value <= 0:
@@ -187,6 +219,8 @@ class OnboardingInput(serializers.Serializer):
         return value
 
     def validate(self, data):
+        if out_of_range := _dates_out_of_range(data):
+            raise serializers.ValidationError(out_of_range)
         errors: dict[str, list[str]] = {}
         kind = data["schedule_type"]
         first = data.get("first_payment_date")

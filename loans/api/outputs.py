@@ -84,6 +84,23 @@ class ScheduleOutput(serializers.Serializer):
     installments = InstallmentOutput(many=True)
 
 
+class PreviewRowOutput(serializers.Serializer):
+    """An installment boarding would create (nothing is paid yet, so no paid/status)."""
+
+    number = serializers.IntegerField()
+    due_date = serializers.DateField()
+    principal = serializers.CharField()
+    interest = serializers.CharField()
+    fees = serializers.CharField()
+    escrow = serializers.CharField()
+    total = serializers.CharField()
+    balance_after = serializers.CharField()
+
+
+class SchedulePreviewOutput(serializers.Serializer):
+    installments = PreviewRowOutput(many=True)
+
+
 class SplitOutput(serializers.Serializer):
     principal = serializers.CharField()
     interest = serializers.CharField()

@@ -14,6 +14,7 @@ from loans.api.outputs import (
     InstallmentOutput,
     LoanOutput,
     ScheduleOutput,
+    SchedulePreviewOutput,
     TransactionOutput,
 )
 from loans.schedules import build_rows, terms_from_input
@@ -87,7 +88,7 @@ class SchedulePreviewApi(ScopedApi):
 
     @extend_schema(
         request=OnboardingInput,
-        responses={200: InstallmentOutput(many=True)},
+        responses={200: SchedulePreviewOutput},
         examples=[ONBOARD_EXAMPLE],
         parameters=[IDEMPOTENCY_PARAMETER],
         summary="Preview the schedule boarding would create (nothing stored)",
@@ -122,7 +123,7 @@ class LoanScheduleApi(ScopedApi):
     def get(self, request, loan_number: str):
         loan = _loan_or_404(loan_number)
         raw = request.query_params.get("version")
-        if raw is not None and not raw.isdigit():
+        if raw is not None and not (raw.isascii() and raw.isdigit()):  # "²".isdigit() too
             return Response(
                 {"code": "invalid", "errors": {"version": ["A whole number."]}}, status=400
             )

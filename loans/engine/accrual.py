@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from loans.engine.dates import PERIODS_PER_YEAR
 from loans.engine.daycount import (
@@ -45,6 +46,7 @@ def stub_units(day: date, day_count: str) -> tuple[int, int]:
     return day_units(day, "ACT/360" if day_count == "30/360" else day_count)
 
 
+@lru_cache(maxsize=1 << 16)
 def window_day_units(day: date, window: Window, day_count: str, frequency: str) -> tuple[int, int]:
     """(basis, units) day ``day`` earns inside ``window`` (see the module docstring)."""
     if day < window.regular_start:
@@ -80,6 +82,13 @@ def window_interest(
     balance = to_decimal(balance)
     # The balance is constant: add up the day units (ints) and multiply once per basis.
     # Exact, so the result equals the day-by-day sum of balance x units.
+    units = window_units(window, day_count, frequency)
+    return interest_from_sums(rate_percent, {basis: balance * n for basis, n in units})
+
+
+@lru_cache(maxsize=1 << 14)
+def window_units(window: Window, day_count: str, frequency: str) -> tuple[tuple[int, int], ...]:
+    """{basis: day units} of a window, in first-day order (windows recur across loans)."""
     units: dict[int, int] = {}
     day = window.start
     while day < window.end:
@@ -87,4 +96,4 @@ def window_interest(
         if n:
             units[basis] = units.get(basis, 0) + n
         day += timedelta(days=1)
-    return interest_from_sums(rate_percent, {basis: balance * n for basis, n in units.items()})
+    return tuple(units.items())

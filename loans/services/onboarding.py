@@ -24,8 +24,10 @@ from loans.numbering import next_loan_number
 from loans.schedules import FACTOR_RATE_TYPES, BuiltSchedule, build_schedule, terms_from_input
 from loans.services.replay import sync_loan
 from servicing.activity import record_activity
+from servicing.bulk import bulk_insert
 from servicing.business_date import get_business_date
 from servicing.errors import DomainError, InvalidInput
+from servicing.money import ZERO
 
 BORROWER_FIELDS = (
     "kind",
@@ -201,6 +203,20 @@ def _create_tiers(loan: Loan, tiers: list[dict]) -> None:
     )
 
 
+UNBILLED = {
+    "billed": False,
+    "billed_principal": ZERO,
+    "billed_interest": ZERO,
+    "billed_fees": ZERO,
+    "billed_escrow": ZERO,
+    "paid_principal": ZERO,
+    "paid_interest": ZERO,
+    "paid_fees": ZERO,
+    "paid_escrow": ZERO,
+    "status": Installment.Status.PROJECTED,
+}
+
+
 def _create_schedule(loan: Loan, built: BuiltSchedule) -> None:
     version = ScheduleVersion.objects.create(
         loan=loan,
@@ -209,22 +225,27 @@ def _create_schedule(loan: Loan, built: BuiltSchedule) -> None:
         reason="Boarding",
         period_start=built.period_start,
     )
-    Installment.objects.bulk_create(
-        Installment(
-            schedule_version=version,
-            number=row.number,
-            due_date=row.due_date,
-            principal=row.principal,
-            interest=row.interest,
-            fees=row.fees,
-            escrow=row.escrow,
-            total=row.total,
-            balance_after=row.balance_after,
-            rate=row.rate if row.rate is not None else loan.interest_rate,
-            interest_only=row.interest_only,
-            fixed_interest=built.fixed_interest,
-        )
-        for row in built.rows
+    rate = loan.interest_rate
+    bulk_insert(
+        Installment,
+        [
+            {
+                "schedule_version_id": version.pk,
+                "number": row.number,
+                "due_date": row.due_date,
+                "principal": row.principal,
+                "interest": row.interest,
+                "fees": row.fees,
+                "escrow": row.escrow,
+                "total": row.total,
+                "balance_after": row.balance_after,
+                "rate": row.rate if row.rate is not None else rate,
+                "interest_only": row.interest_only,
+                "fixed_interest": built.fixed_interest,
+                **UNBILLED,
+            }
+            for row in built.rows
+        ],
     )
 
 

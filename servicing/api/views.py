@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from servicing.api.permissions import HasScope
+from servicing.api.schema import ApiAutoSchema
 from servicing.business_date import get_business_date
 from servicing.models import JobRun
 
@@ -18,6 +20,30 @@ class ScopedApi(APIView):
 
     permission_classes = [HasScope]
     required_scope: str = "read"
+    schema = ApiAutoSchema()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # PostgreSQL refuses NUL in text: an id or query value with one matches nothing.
+        if "\x00" in request.path:
+            raise NotFound("No such resource.")
+        for name, values in request.query_params.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                raise ValidationError({name: ["Text cannot contain NUL (\\x00) characters."]})
+
+
+class ApiNotFound(APIView):
+    """Any unmatched /api/v1/ URL: the contract's JSON 404, not Django's HTML page.
+
+    Routed last, so a path parameter that does not fit its converter (``jobs/abc``,
+    an empty or slashed loan number) answers like an unknown id does.
+    """
+
+    authentication_classes = []
+    permission_classes = []
+
+    def initial(self, request, *args, **kwargs):
+        raise NotFound(f"No API resource at {request.path}.")
 
 
 class JobRunOutput(serializers.ModelSerializer):

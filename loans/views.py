@@ -55,7 +55,8 @@ def loan_detail(request, loan_number: str, tab: str = "summary"):
         context["versions"] = loan.schedule_versions.order_by("version")
         context["rows"] = selectors.installments(version) if version else []
     elif tab == "transactions":
-        context["hide_accruals"] = request.GET.get("accruals") == "hide"
+        # Daily accrual rows (one a day) would drown the payments: shown on request.
+        context["hide_accruals"] = request.GET.get("accruals") != "show"
         context["entries"] = selectors.ledger_rows(loan, accruals=not context["hide_accruals"])
     elif tab == "activity":
         context["entries"] = selectors.loan_activity(loan)[:200]

@@ -323,11 +323,12 @@ def test_every_tab_renders_and_unknown_tabs_404(agent_client, loan):
     assert agent_client.get("/loans/L9999999/payment/").status_code == 404
 
 
-def test_transactions_can_hide_daily_accruals(agent_client, loan):
-    everything = agent_client.get(page(loan, "transactions/")).content
-    hidden = agent_client.get(page(loan, "transactions/"), {"accruals": "hide"}).content
+def test_transactions_hide_daily_accruals_unless_asked(agent_client, loan):
+    hidden = agent_client.get(page(loan, "transactions/")).content
+    everything = agent_client.get(page(loan, "transactions/"), {"accruals": "show"}).content
     assert b"Interest accrual" in everything and b"Interest accrual" not in hidden
-    assert b"Disbursement" in hidden and b"Show all transactions" in hidden
+    assert b"Disbursement" in hidden and b"Show daily accruals" in hidden
+    assert b"Hide daily accruals" in everything
 
 
 def test_summary_shows_the_balance_chart(agent_client, loan, agent):

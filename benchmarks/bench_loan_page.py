@@ -24,7 +24,9 @@ import _common as c
 
 FUNDED = dt.date(2026, 1, 15)
 TARGET_MS = 150
-TABS = ("summary", "schedule", "transactions")
+# The transactions tab hides daily accrual rows by default; "transactions?accruals=show"
+# renders all 500 rows.
+TABS = ("summary", "schedule", "transactions", "transactions?accruals=show")
 
 
 def build_loan(target_rows: int):
@@ -78,7 +80,8 @@ def main() -> None:
     client = agent_client()
     results = {}
     for tab in TABS:
-        path = f"/loans/{loan.loan_number}/{tab}/"
+        name, _, query = tab.partition("?")
+        path = f"/loans/{loan.loan_number}/{name}/" + (f"?{query}" if query else "")
         for label, headers in (("page", {}), ("htmx", {"HTTP_HX_REQUEST": "true"})):
             for _ in range(2):
                 response = client.get(path, **headers)

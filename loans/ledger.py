@@ -119,6 +119,56 @@ def post_entry(
     return entry
 
 
+def post_entries(loan: Loan, entries: list[dict]) -> list[LedgerEntry]:
+    """``post_entry`` for many rows: one INSERT; the balances move by each row in order.
+
+    Each dict holds ``post_entry``'s keyword arguments (``kind``, ``effective_date``,
+    ``business_date``, ``split``, optional ``actor``, ``note``, ``external_reference``,
+    ``details``, ``reversal_of``, ``replayed_from``).
+    """
+    rows = []
+    for entry in entries:
+        kind, actor = entry["kind"], entry.get("actor")
+        clean = _clean_split(entry["split"], signed=kind == Kind.ACCRUAL_ADJUSTMENT)
+        rows.append(
+            LedgerEntry(
+                loan=loan,
+                kind=kind,
+                effective_date=entry["effective_date"],
+                business_date=entry["business_date"],
+                actor=actor if getattr(actor, "pk", None) else None,
+                actor_label=actor_label(actor),
+                amount=sum(clean.values(), ZERO),
+                note=entry.get("note", "")[:500],
+                external_reference=entry.get("external_reference", ""),
+                details=entry.get("details") or {},
+                reversal_of=entry.get("reversal_of"),
+                replayed_from=entry.get("replayed_from"),
+                **clean,
+            )
+        )
+        apply_delta(loan, balance_delta(kind, clean))
+    return LedgerEntry.objects.bulk_create(rows)
+
+
+def reversal_of(entry: LedgerEntry, *, business_date: dt.date, actor=None, note: str = "") -> dict:
+    """The ``post_entries`` row that undoes ``entry`` (same split, opposite effect)."""
+    if entry.kind not in REVERSAL_KIND:
+        raise DomainError(
+            "not_reversible", f"A {entry.get_kind_display().lower()} cannot be reversed."
+        )
+    return {
+        "kind": REVERSAL_KIND[entry.kind],
+        "effective_date": entry.effective_date,
+        "business_date": business_date,
+        "split": entry.split(),
+        "actor": actor,
+        "note": note,
+        "reversal_of": entry,
+        "details": {"reverses": entry.pk},
+    }
+
+
 def reverse_entry(
     entry: LedgerEntry, *, loan: Loan, business_date: dt.date, actor=None, note: str = ""
 ) -> LedgerEntry:
@@ -128,23 +178,10 @@ def reverse_entry(
     """
     if loan.pk != entry.loan_id:
         raise ValueError("the entry belongs to another loan")
-    if entry.kind not in REVERSAL_KIND:
-        raise DomainError(
-            "not_reversible", f"A {entry.get_kind_display().lower()} cannot be reversed."
-        )
+    row = reversal_of(entry, business_date=business_date, actor=actor, note=note)
     if LedgerEntry.objects.filter(reversal_of=entry).exists():
         raise DomainError("already_reversed", "This transaction was already reversed.")
-    return post_entry(
-        loan,
-        kind=REVERSAL_KIND[entry.kind],
-        effective_date=entry.effective_date,
-        business_date=business_date,
-        split=entry.split(),
-        actor=actor,
-        note=note,
-        reversal_of=entry,
-        details={"reverses": entry.pk},
-    )
+    return post_entry(loan, **row)
 
 
 def rebuild_balances(loan: Loan) -> dict[str, Decimal]:

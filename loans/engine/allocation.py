@@ -88,7 +88,12 @@ def allocate(
     bills = list(before)
     owed = {"fees": fees, "additional_interest": additional_interest, "escrow": escrow}
     loan_level = [bucket for bucket in order if bucket not in _BILL_BUCKETS]
-    oldest_first = sorted(range(len(bills)), key=lambda i: (bills[i].due_date, bills[i].number))
+    # Only billed rows with something unpaid can take money: skipping the rest keeps a
+    # payment on a long schedule from walking every installment.
+    oldest_first = sorted(
+        (i for i, bill in enumerate(bills) if bill.billed and bill.unpaid > 0),
+        key=lambda i: (bills[i].due_date, bills[i].number),
+    )
     purse = _Purse(amount)
     if hierarchy == "system":
         for bucket in order:
@@ -106,13 +111,16 @@ def allocate(
     if purse.left > 0 and prepay_to_principal:
         purse.take("principal", principal_outstanding - purse.split["principal"])
     purse.split["excess"] += purse.left
-    return Allocation(split=purse.split, bills=tuple(bills), installments=_paid(before, bills))
+    paid = _paid(before, bills, sorted(oldest_first))
+    return Allocation(split=purse.split, bills=tuple(bills), installments=paid)
 
 
-def _paid(before: Sequence, after: Sequence) -> tuple[tuple[int, Decimal, Decimal], ...]:
+def _paid(
+    before: Sequence, after: Sequence, indexes: Sequence[int]
+) -> tuple[tuple[int, Decimal, Decimal], ...]:
     """What the payment put on each installment: (number, interest, principal)."""
     return tuple(
         (new.number, new.paid_interest - old.paid_interest, new.paid_principal - old.paid_principal)
-        for old, new in zip(before, after, strict=True)
+        for old, new in ((before[i], after[i]) for i in indexes)
         if new != old
     )

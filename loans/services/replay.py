@@ -28,6 +28,7 @@ from loans.engine.replay import (
 )
 from loans.models import Installment, LedgerEntry, Loan
 from loans.selectors import current_schedule_version
+from servicing.bulk import bulk_update
 from servicing.errors import DomainError
 from servicing.money import ZERO
 
@@ -192,32 +193,42 @@ def _reverse_changed_payments(loan, state: LoanState, rows: dict, business_date,
         for ref, row in rows.items()
         if row.kind == Kind.PAYMENT and state.split_of(ref) != row.split()
     }
-    for row in changed.values():
-        ledger.reverse_entry(
-            row,
-            loan=loan,
-            business_date=business_date,
-            actor=actor,
-            note="Replayed: split changed by a backdated event",
-        )
+    # One INSERT; the reversed rows come from events_in_force (not reversed yet) and the
+    # one-to-one reversal_of column refuses a second reversal of any of them.
+    ledger.post_entries(
+        loan,
+        [
+            ledger.reversal_of(
+                row,
+                business_date=business_date,
+                actor=actor,
+                note="Replayed: split changed by a backdated event",
+            )
+            for row in changed.values()
+        ],
+    )
     return changed
 
 
 def _repost_payments(loan, state: LoanState, changed: dict, business_date, actor) -> None:
     """Post the reversed payments again with their replayed split, linked as replayed."""
-    for ref, row in changed.items():
-        ledger.post_entry(
-            loan,
-            kind=Kind.PAYMENT,
-            effective_date=row.effective_date,
-            business_date=business_date,
-            split=state.split_of(ref),
-            actor=actor,
-            note=row.note,
-            external_reference=row.external_reference,
-            details=row.details,
-            replayed_from=row,
-        )
+    ledger.post_entries(
+        loan,
+        [
+            {
+                "kind": Kind.PAYMENT,
+                "effective_date": row.effective_date,
+                "business_date": business_date,
+                "split": state.split_of(ref),
+                "actor": actor,
+                "note": row.note,
+                "external_reference": row.external_reference,
+                "details": row.details,
+                "replayed_from": row,
+            }
+            for ref, row in changed.items()
+        ],
+    )
 
 
 def _post_accruals(loan, state: LoanState, closed_through, business_date, actor) -> None:
@@ -279,9 +290,9 @@ def _write_projections(loan: Loan, state: LoanState, business_date: dt.date) -> 
             _status(bill),
         )
         if tuple(current) != values:
-            changed.append(Installment(pk=pk, **dict(zip(PROJECTED_FIELDS, values, strict=True))))
+            changed.append((pk, *values))
     if changed:
-        Installment.objects.bulk_update(changed, PROJECTED_FIELDS)
+        bulk_update(Installment, PROJECTED_FIELDS, changed)
     loan.dpd = state.dpd(business_date)
     loan.amount_due = state.amount_due
     upcoming = state.next_unbilled

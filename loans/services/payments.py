@@ -6,11 +6,14 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 
 from loans import ledger
 from loans.engine.replay import Event
 from loans.locks import lock_loan
 from loans.models import LedgerEntry, Loan
+from loans.schedules import FACTOR_RATE_TYPES
+from loans.selectors import current_schedule_version
 from loans.services.catch_up import is_behind
 from loans.services.replay import (
     loan_terms,
@@ -22,6 +25,7 @@ from loans.services.replay import (
 from servicing.activity import record_activity
 from servicing.business_date import get_business_date
 from servicing.errors import DomainError, InvalidInput
+from servicing.money import ZERO, round_cents
 
 INSTRUMENTS = ("cash", "ach", "check", "wire", "card")
 NEW = "new-payment"
@@ -56,6 +60,29 @@ def _check_amount(amount: Decimal) -> None:
         raise InvalidInput("A payment must be positive.", field="amount")
 
 
+def _check_not_above_payoff(loan: Loan, amount: Decimal) -> None:
+    """A payment may not exceed what the loan owes (a typo, not a prepayment).
+
+    Owed = the outstanding balance plus a day of interest (the business date's accrual
+    is posted by its close of business): the most any payment can need to pay off.
+    """
+    per_diem = loan.principal_balance * loan.interest_rate / 100 / 360
+    most = loan.outstanding + round_cents(per_diem) + Decimal("0.01")
+    if loan.schedule_type in FACTOR_RATE_TYPES:  # the finance charges not billed yet
+        most += (
+            current_schedule_version(loan)
+            .installments.filter(billed=False)
+            .aggregate(total=Sum("interest"))["total"]
+            or ZERO
+        )
+    if amount > most:
+        raise InvalidInput(
+            f"A payment of {amount} is more than the loan owes ({loan.outstanding} "
+            "outstanding). Post at most the payoff amount.",
+            field="amount",
+        )
+
+
 def post_payment(
     loan: Loan,
     *,
@@ -79,6 +106,7 @@ def post_payment(
             # inline catch-up (refuses a loan that is not open); an up-to-date loan's
             # ledger already agrees with its replay.
             sync_loan(loan, business_date=business_date, actor=actor)
+        _check_not_above_payoff(loan, amount)
         terms = loan_terms(loan)
         hierarchy = hierarchy or loan.payment_hierarchy
         event = Event(NEW, "payment", effective_date, amount, hierarchy)

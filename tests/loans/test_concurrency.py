@@ -73,7 +73,7 @@ def test_concurrent_payments_post_once_each_and_keep_the_ledger_consistent(board
         (Decimal("75.55"), dt.date(2026, 3, 2)),
         (Decimal("408.03"), dt.date(2026, 2, 1)),  # backdated before the others
         (Decimal("0.01"), dt.date(2026, 3, 10)),
-        (Decimal("1000.00"), dt.date(2026, 2, 20)),  # an over-payment
+        (Decimal("400.00"), dt.date(2026, 2, 20)),  # more than is due: held as excess
         (Decimal("33.33"), dt.date(2026, 1, 15)),
     ]
 

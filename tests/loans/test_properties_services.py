@@ -34,6 +34,7 @@ from loans.services.fees import apply_fee, waive_fee
 from loans.services.payments import post_payment, reverse_payment
 from loans.services.replay import loan_terms, sync_loan
 from servicing.business_date import get_business_date, set_business_date
+from servicing.errors import InvalidInput
 from servicing.money import ZERO, round_cents
 
 pytestmark = pytest.mark.django_db
@@ -273,7 +274,11 @@ def run(model: Model, op: tuple) -> None:
             sync_loan(lock_loan(loan.pk), business_date=get_business_date())
     elif kind == "pay":
         effective = max(loan.funded_date, business_date - dt.timedelta(days=op[2]))
-        entry = post_payment(loan, amount=op[1], effective_date=effective)
+        try:
+            entry = post_payment(loan, amount=op[1], effective_date=effective)
+        except InvalidInput as exc:  # more than the loan owes: refused, nothing written
+            assert exc.field == "amount"
+            return
         model.events.append(Event(str(entry.pk), "payment", effective, op[1]))
         model.payments[str(entry.pk)] = op[1]
     elif kind == "reverse":

@@ -153,3 +153,13 @@ def test_closed_loans_take_no_payment(loan):
     at("2026-01-20")
     with pytest.raises(DomainError, match="closed"):
         pay(loan, "10", "2026-01-20")
+
+
+def test_a_payment_above_what_the_loan_owes_is_refused(loan):
+    before = LedgerEntry.objects.count()
+    owed = loan.outstanding
+    with pytest.raises(InvalidInput, match="more than the loan owes"):
+        post_payment(loan, amount=owed + D("5.00"), effective_date=loan.funded_date)
+    assert LedgerEntry.objects.count() == before
+    # The whole payoff (the outstanding and today's interest) is accepted.
+    post_payment(loan, amount=owed, effective_date=loan.funded_date)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -42,6 +43,9 @@ def borrower_detail(request, borrower_id: str):
     return render(request, "loans/borrower_detail.html", {"borrower": borrower, "loans": loans})
 
 
+TRANSACTIONS_PER_PAGE = 100
+
+
 @role_required(*ALL_ROLES)
 def loan_detail(request, loan_number: str, tab: str = "summary"):
     loan = selectors.loan_by_number(loan_number)
@@ -57,7 +61,10 @@ def loan_detail(request, loan_number: str, tab: str = "summary"):
     elif tab == "transactions":
         # Daily accrual rows (one a day) would drown the payments: shown on request.
         context["hide_accruals"] = request.GET.get("accruals") != "show"
-        context["entries"] = selectors.ledger_rows(loan, accruals=not context["hide_accruals"])
+        rows = selectors.ledger_rows(loan, accruals=not context["hide_accruals"])
+        paginator = Paginator(rows, TRANSACTIONS_PER_PAGE)
+        # The latest rows first open: an agent looks at what happened recently.
+        context["entries"] = paginator.get_page(request.GET.get("page") or paginator.num_pages)
     elif tab == "activity":
         context["entries"] = selectors.loan_activity(loan)[:200]
     elif tab == "notes":

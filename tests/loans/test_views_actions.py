@@ -342,3 +342,22 @@ def test_summary_shows_the_balance_chart(agent_client, loan, agent):
     reverse_payment(payment, reason="R01", actor=agent)
     html = agent_client.get(page(loan, "")).content.decode()
     assert 'data-testid="paid-to-date">0.00<' in html  # a reversed payment nets out
+
+
+def test_transactions_are_paged_latest_first(agent_client, loan, monkeypatch):
+    monkeypatch.setattr("loans.views.TRANSACTIONS_PER_PAGE", 5)
+    html = agent_client.get(page(loan, "transactions/"), {"accruals": "show"}).content.decode()
+    total = LedgerEntry.objects.filter(loan=loan).count()  # caught up: a month of accruals
+    assert total > 5
+    last = (
+        LedgerEntry.objects.filter(loan=loan).order_by("effective_date", "posted_at", "id").last()
+    )
+    assert f"<td>{last.pk}</td>" in html and f"of {total}" in html and "‹ Earlier" in html
+    first = agent_client.get(
+        page(loan, "transactions/"), {"accruals": "show", "page": "1"}
+    ).content.decode()
+    assert "Rows 1–5" in first and "Later ›" in first
+    # Nonsense page numbers fall back to a real page, never a 500.
+    for bad in ("0", "-3", "abc", "99999"):
+        response = agent_client.get(page(loan, "transactions/"), {"page": bad})
+        assert response.status_code == 200

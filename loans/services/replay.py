@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from loans import ledger
 from loans.engine.replay import (
@@ -273,13 +273,23 @@ def _post_accruals(loan, state: LoanState, closed_through, business_date, actor)
 
 def _write_projections(loan: Loan, state: LoanState, business_date: dt.date) -> None:
     version = current_schedule_version(loan)
-    # Tuples, not model instances; only the rows whose projection changed are written.
+    upcoming = state.next_unbilled
+    # A row unbilled in the replay and in the table is unchanged (nothing is paid on an
+    # unbilled row): only billed rows and the next one are read, as tuples, and only the
+    # rows whose projection changed are written.
+    wanted = {bill.number for bill in state.bills if bill.billed}
+    if upcoming:
+        wanted.add(upcoming.number)
     installments = {
         row[0]: row
-        for row in version.installments.values_list("number", "pk", "total", *PROJECTED_FIELDS)
+        for row in version.installments.filter(Q(billed=True) | Q(number__in=wanted)).values_list(
+            "number", "pk", "total", *PROJECTED_FIELDS
+        )
     }
     changed = []
     for bill in state.bills:
+        if bill.number not in installments:
+            continue  # unbilled on both sides
         _number, pk, _total, *current = installments[bill.number]
         values = (
             bill.billed,
@@ -295,7 +305,6 @@ def _write_projections(loan: Loan, state: LoanState, business_date: dt.date) -> 
         bulk_update(Installment, PROJECTED_FIELDS, changed)
     loan.dpd = state.dpd(business_date)
     loan.amount_due = state.amount_due
-    upcoming = state.next_unbilled
     loan.next_due_date = upcoming.due_date if upcoming else None
     loan.next_due_amount = installments[upcoming.number][2] if upcoming else ZERO
 

@@ -30,19 +30,6 @@ class PaymentForm(forms.Form):
     )
     external_reference = forms.CharField(max_length=100, required=False)
 
-    def __init__(self, *args, business_date=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.business_date = business_date
-
-    def clean_payment_date(self):
-        received = self.cleaned_data.get("payment_date")
-        # Money cannot have been received after today (the business date).
-        if received and self.business_date and received > self.business_date:
-            raise forms.ValidationError(
-                f"The payment date cannot be after the business date {self.business_date:%Y-%m-%d}."
-            )
-        return received
-
 
 class FeeForm(forms.Form):
     name = forms.CharField(max_length=100)

@@ -49,7 +49,7 @@ def _done(request, loan, text: str, tab: str = "transactions"):
 def payment_create(request, loan_number: str):
     loan = _loan(loan_number)
     initial = {"effective_date": get_business_date(), "amount": loan.amount_due or None}
-    form = PaymentForm(_posted(request), initial=initial, business_date=initial["effective_date"])
+    form = PaymentForm(_posted(request), initial=initial)
     preview = None
     if request.method == "POST" and form.is_valid():
         values = {k: v for k, v in form.cleaned_data.items() if v not in ("", None)}

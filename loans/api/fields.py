@@ -9,7 +9,19 @@ from rest_framework import serializers
 MAX_AMOUNT = Decimal("9999999999.99")
 
 
-class MoneyField(serializers.DecimalField):
+class _DecimalStringField(serializers.DecimalField):
+    """A decimal sent as a string; a JSON float is refused (binary fractions lose cents).
+
+    Subclasses give the ``float`` message with an example of the expected string.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, float):
+            self.fail("float")
+        return super().to_internal_value(data)
+
+
+class MoneyField(_DecimalStringField):
     """A cent amount sent as a string ("1199.10"); JSON floats are refused (binary fractions)."""
 
     default_error_messages = {
@@ -21,13 +33,8 @@ class MoneyField(serializers.DecimalField):
             max_digits=14, decimal_places=2, min_value=min_value, max_value=max_value, **kwargs
         )
 
-    def to_internal_value(self, data):
-        if isinstance(data, float):
-            self.fail("float")
-        return super().to_internal_value(data)
 
-
-class RateField(serializers.DecimalField):
+class RateField(_DecimalStringField):
     """An annual percentage with up to 6 places ("7.250000"); floats refused."""
 
     default_error_messages = {"float": 'Send rates as decimal strings, e.g. "7.250000".'}
@@ -37,13 +44,8 @@ class RateField(serializers.DecimalField):
             max_digits=9, decimal_places=6, min_value=min_value, max_value=max_value, **kwargs
         )
 
-    def to_internal_value(self, data):
-        if isinstance(data, float):
-            self.fail("float")
-        return super().to_internal_value(data)
 
-
-class FactorRateField(serializers.DecimalField):
+class FactorRateField(_DecimalStringField):
     """An MCA factor rate ("1.2500"), 1 to 5 with up to 4 places; floats refused."""
 
     default_error_messages = {"float": 'Send factor rates as decimal strings, e.g. "1.2500".'}
@@ -52,8 +54,3 @@ class FactorRateField(serializers.DecimalField):
         super().__init__(
             max_digits=6, decimal_places=4, min_value=min_value, max_value=max_value, **kwargs
         )
-
-    def to_internal_value(self, data):
-        if isinstance(data, float):
-            self.fail("float")
-        return super().to_internal_value(data)

@@ -31,7 +31,18 @@ INSTRUMENTS = ("cash", "ach", "check", "wire", "card")
 NEW = "new-payment"
 
 
-def _check_dates(loan: Loan, effective_date: dt.date, business_date: dt.date) -> None:
+def _check_dates(
+    loan: Loan,
+    effective_date: dt.date,
+    business_date: dt.date,
+    payment_date: dt.date | None = None,
+) -> None:
+    if payment_date is not None and payment_date > business_date:
+        raise InvalidInput(
+            f"The payment date cannot be after the business date {business_date.isoformat()}: "
+            "money is recorded once received.",
+            field="payment_date",
+        )
     if effective_date > business_date:
         raise InvalidInput(
             f"The effective date cannot be after the business date {business_date.isoformat()}.",
@@ -101,7 +112,7 @@ def post_payment(
     with transaction.atomic(durable=True):
         loan = lock_loan(loan.pk)
         business_date = get_business_date()
-        _check_dates(loan, effective_date, business_date)
+        _check_dates(loan, effective_date, business_date, payment_date)
         if loan.status != Loan.Status.OPEN or is_behind(loan, business_date):
             # inline catch-up (refuses a loan that is not open); an up-to-date loan's
             # ledger already agrees with its replay.

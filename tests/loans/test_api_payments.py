@@ -131,3 +131,16 @@ def test_schedule_preview_stores_nothing(board, token_client):
     rows = response.json()["installments"]
     assert [r["total"] for r in rows] == ["408.03", "408.03", "408.02"]
     assert Loan.objects.count() == count
+
+
+def test_a_payment_received_after_the_business_date_is_refused(loan, los):
+    set_business_date(dt.date(2026, 1, 15))
+    before = LedgerEntry.objects.count()
+    response = los.post(
+        url(loan, "/payments"),
+        {"amount": "10.00", "effective_date": "2026-01-15", "payment_date": "2026-01-16"},
+        format="json",
+    )
+    assert response.status_code == 400, response.json()
+    assert "after the business date" in response.json()["errors"]["payment_date"][0]
+    assert LedgerEntry.objects.count() == before  # refused whole: not even a catch-up

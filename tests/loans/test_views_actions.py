@@ -171,7 +171,7 @@ def test_payment_rejects_malformed_amounts_inline(agent_client, loan, amount, er
         ({"effective_date": "9999-12-31"}, "cannot be after the business date 2026-02-01"),
         (
             {"effective_date": "2026-02-01", "payment_date": "2030-01-01"},
-            "The payment date cannot be after the business date 2026-02-01.",
+            "The payment date cannot be after the business date 2026-02-01",
         ),
     ],
 )

@@ -130,7 +130,12 @@ def balance_chart(
     def y(value: Decimal) -> float:
         return round(bottom - (bottom - TOP) * float(value / y_max), 1)
 
-    balance = [(start, opening_balance), *due]
+    # The principal holds until a due date, then drops by that row's principal: a step
+    # line (a straight line would show a one-payment invoice loan amortizing daily).
+    balance, held = [(start, opening_balance)], opening_balance
+    for day, after in due:
+        balance += [(day, held), (day, after)]
+        held = after
     paid_xy = [(x(first), y(ZERO))]
     for day, total in steps:
         previous = paid_xy[-1][1]
@@ -144,7 +149,7 @@ def balance_chart(
         top=TOP,
         right=right,
         bottom=bottom,
-        balance_points=" ".join(f"{x(d)},{y(b)}" for d, b in balance),
+        balance_points=" ".join(f"{x(d)},{y(b)}" for d, b in balance),  # steps
         balance_dots=tuple(
             Dot(x(d), y(b), f"{d:%Y-%m-%d}: {b:,.2f}") for d, b in due if len(due) <= MAX_DOTS
         ),

@@ -5,25 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('loans', '0005_loan_kinds_and_defaults'),
+        ("loans", "0005_loan_kinds_and_defaults"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='investor',
-            name='default_interest',
-            field=models.JSONField(blank=True, default=dict, help_text='Default-interest defaults loans inherit: enabled, method, base, spread or default_rate, grace_days (spec/accrual.md). Empty: none set here.', validators=[loans.models.config.validate_default_interest]),
+            model_name="investor",
+            name="default_interest",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="Default-interest defaults loans inherit: enabled, method, base, spread or default_rate, grace_days (spec/accrual.md). Empty: none set here.",
+                validators=[loans.models.config.validate_default_interest],
+            ),
         ),
         migrations.AlterField(
-            model_name='product',
-            name='default_interest',
-            field=models.JSONField(blank=True, default=dict, help_text="Default-interest parameters (override the investor's), spec/accrual.md.", validators=[loans.models.config.validate_default_interest]),
+            model_name="product",
+            name="default_interest",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="Default-interest parameters (override the investor's), spec/accrual.md.",
+                validators=[loans.models.config.validate_default_interest],
+            ),
         ),
         migrations.AlterField(
-            model_name='product',
-            name='fee_definitions',
-            field=models.JSONField(blank=True, default=list, help_text='Fees boarded with every loan unless the payload lists its own: [{"name": "Origination fee", "amount": "250.00", "amortized": false}].', validators=[loans.models.config.validate_fee_definitions]),
+            model_name="product",
+            name="fee_definitions",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text='Fees boarded with every loan unless the payload lists its own: [{"name": "Origination fee", "amount": "250.00", "amortized": false}].',
+                validators=[loans.models.config.validate_fee_definitions],
+            ),
         ),
     ]

@@ -366,6 +366,6 @@ def test_loan_page_shows_mca_and_invoice_facts(los, agent_client):
     scf = los.post(URL, scf_payload(), format="json").json()["loan_number"]
     page = agent_client.get(f"/loans/{mca}/").content.decode()
     assert "1.1716 (reducing balance)" in page
-    assert "58580.00" in page and "incl. amortised fees" in page
+    assert "58,580.00" in page and "incl. amortised fees" in page
     page = agent_client.get(f"/loans/{scf}/").content.decode()
     assert "INV-77 · Acme Retail Corp · 10,000.00 due 2026-04-01" in page

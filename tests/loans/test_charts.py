@@ -42,7 +42,9 @@ def chart(**overrides):
 
 def test_balance_line_runs_from_the_opening_balance_to_zero_at_maturity():
     line = points(chart().balance_points)
-    assert len(line) == 4  # the start plus one point per due date
+    assert len(line) == 7  # the start, then a step (hold, drop) per due date
+    assert line[1][1] == line[0][1] and line[1][0] > line[0][0]  # held until the first due
+    assert line[2][0] == line[1][0] and line[2][1] > line[1][1]  # then drops on that date
     assert line[0] == (LEFT, round(TOP + (HEIGHT - BOTTOM - TOP) * (1 - 1200 / 1250), 1))
     assert line[-1] == (WIDTH - RIGHT, HEIGHT - BOTTOM)  # zero at maturity, the right edge
     assert [y for _, y in line] == sorted(y for _, y in line)  # falls (y grows downwards)

@@ -116,11 +116,14 @@ def replay_loan(loan: Loan, *, through: dt.date, extra: list[Event] = ()) -> Loa
     return replay(loan_terms(loan), events, through)
 
 
-def sync_loan(loan: Loan, *, business_date: dt.date, actor=None) -> LoanState:
+def sync_loan(
+    loan: Loan, *, business_date: dt.date, actor=None, terms: LoanTerms | None = None
+) -> LoanState:
     """Bring the ledger and projections in line with a replay (see the module docstring).
 
     Days up to the day before the business date are closed (accrued); the business
-    date's own accrual belongs to its close of business.
+    date's own accrual belongs to its close of business. ``terms``: the loan's
+    ``loan_terms`` when the caller already has them (boarding builds them in memory).
     """
     if loan.status != Loan.Status.OPEN:
         raise DomainError(
@@ -128,7 +131,7 @@ def sync_loan(loan: Loan, *, business_date: dt.date, actor=None) -> LoanState:
         )
     closed_through = max(loan.last_closed_date, business_date - dt.timedelta(days=1))
     events, rows = events_in_force(loan)
-    terms = loan_terms(loan)
+    terms = terms or loan_terms(loan)
     state = replay(terms, events, business_date)
     # Reversals first (they only add back), then the accrual true-up, then the re-posts
     # (they only take off, down to the replayed state): no balance goes below zero.

@@ -89,6 +89,7 @@ def main() -> None:
         c.note(f"error: {error}")
     c.report_rate("payments", results.statuses.get(201, 0), "payments", seconds, TARGET)
     in_process(numbers[:10], profile=args.profile)
+    api_in_process(numbers[10:30], token=token, profile=args.profile)
     c.finish(args)
 
 
@@ -119,6 +120,45 @@ def in_process(numbers: list[str], *, profile: bool) -> None:
         with c.maybe_profile(True):
             for loan in loans[:5]:
                 post_payment(loan, amount=Decimal("150.00"), effective_date=BUSINESS_DATE)
+
+
+def api_in_process(numbers: list[str], *, token: str, profile: bool) -> None:
+    """The whole request (auth, idempotency, DRF, service) through django.test.Client."""
+    import json
+    import statistics
+    import time
+    import uuid
+
+    from django.test import Client
+
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST="127.0.0.1")
+
+    def post(number: str) -> None:
+        response = client.post(
+            f"/api/v1/loans/{number}/payments",
+            json.dumps({"amount": "150.00", "effective_date": BUSINESS_DATE.isoformat()}),
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        )
+        assert response.status_code == 201, response.content[:300]
+
+    samples = []
+    for number in numbers:
+        t0 = time.perf_counter()
+        post(number)
+        samples.append((time.perf_counter() - t0) * 1000)
+    c.note(
+        f"in process, the whole API request: median {statistics.median(samples):.1f} ms "
+        f"over {len(samples)} loans (single thread)"
+    )
+    with c.count_queries() as queries:
+        post(numbers[0])
+    c.note(f"one API payment runs {len(queries)} SQL queries; by shape:")
+    print(c.summarize_queries(queries), flush=True)
+    if profile:
+        with c.maybe_profile(True, sort="tottime"):
+            for number in numbers[:5]:
+                post(number)
 
 
 if __name__ == "__main__":

@@ -140,6 +140,10 @@ class Loan(models.Model):
     last_closed_date = models.DateField(
         help_text="Last business date this loan was closed (accrued, billed) for."
     )
+    # The replay's accrual state at the opening of a business date (after its billing
+    # and events, before its accrual): with the balances and the installments it is the
+    # engine state a same-day payment continues from (loans.services.replay).
+    carry = models.JSONField(null=True, blank=True, editable=False)
 
     principal_balance = models.DecimalField(**MONEY, default=ZERO)
     interest_balance = models.DecimalField(**MONEY, default=ZERO)

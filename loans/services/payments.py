@@ -9,14 +9,15 @@ from django.db import transaction
 from django.db.models import Sum
 
 from loans import ledger
-from loans.engine.replay import Event
+from loans.engine.replay import Event, replay
 from loans.locks import lock_loan
 from loans.models import LedgerEntry, Loan
 from loans.schedules import FACTOR_RATE_TYPES
 from loans.selectors import current_schedule_version
 from loans.services.catch_up import is_behind
 from loans.services.replay import (
-    loan_terms,
+    load_schedule,
+    opened_state,
     replay_loan,
     resplit_payments,
     sync_loan,
@@ -118,12 +119,19 @@ def post_payment(
             # ledger already agrees with its replay.
             sync_loan(loan, business_date=business_date, actor=actor)
         _check_not_above_payoff(loan, amount)
-        terms = loan_terms(loan)
+        schedule = load_schedule(loan)
         hierarchy = hierarchy or loan.payment_hierarchy
         event = Event(NEW, "payment", effective_date, amount, hierarchy)
-        state = resplit_payments(
-            loan, business_date=business_date, extra=[event], actor=actor, terms=terms
-        )
+        opened = opened_state(loan, schedule, business_date)
+        same_day = opened is not None and effective_date == business_date
+        if same_day:
+            # The common case: the payment is the last event of the business date, so it
+            # continues from the day's opening state; no earlier split can change.
+            state = replay(schedule.terms, [event], business_date, since=opened)
+        else:
+            state = resplit_payments(
+                loan, business_date=business_date, extra=[event], actor=actor, terms=schedule.terms
+            )
         split = state.split_of(NEW)
         entry = ledger.post_entry(
             loan,
@@ -142,7 +150,14 @@ def post_payment(
         backdated = effective_date < business_date
         # ``state`` is the replay with this payment in it, in the place it now has (last of
         # its day) and its re-split payments re-posted: no second replay is needed.
-        write_state(loan, state, terms, business_date=business_date, actor=actor)
+        write_state(
+            loan,
+            state,
+            schedule,
+            business_date=business_date,
+            actor=actor,
+            since=business_date if same_day else None,
+        )
         record_activity(
             actor=actor,
             action="payment.posted",

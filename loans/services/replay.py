@@ -7,22 +7,30 @@ ledger and the projections agree with the result, without rewriting history:
 - accrual days not yet posted are posted (through the last closed date); an already
   posted day whose amount changed is corrected by one accrual adjustment dated the
   business date;
-- installments (billed/paid), DPD, amount due and next due are rewritten from the state.
+- installments (billed/paid), DPD, amount due and next due are rewritten from the state;
+- the loan's ``carry`` keeps the replay's accrual state at the opening of the business
+  date, so that an event of that day (the common payment) continues from the stored
+  balances and installments instead of replaying from the funding (``opened_state``).
 The caller holds the loan row lock inside a transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
 
 from loans import ledger
 from loans.engine.replay import (
+    Bill,
     Event,
     LoanState,
     LoanTerms,
+    Opening,
     ScheduledRow,
+    opening_state,
     replay,
     reserve_waived_fees,
 )
@@ -44,34 +52,71 @@ PROJECTED_FIELDS = (
 EVENT_KINDS = {Kind.PAYMENT: "payment", Kind.FEE_ASSESSED: "fee", Kind.FEE_WAIVED: "fee_waiver"}
 
 
-def loan_terms(loan: Loan) -> LoanTerms:
-    """The replay's terms from the current schedule version's rows (what boarding stored)."""
+INSTALLMENT_COLUMNS = (
+    "number",
+    "due_date",
+    "principal",
+    "interest",
+    "interest_only",
+    "rate",
+    "fixed_interest",
+    "pk",
+    "total",
+    *PROJECTED_FIELDS,
+)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The current schedule version, read once per action: the replay's terms and each
+    installment's stored projection ``(pk, total, billed, billed principal, billed
+    interest, paid principal, paid interest, status)`` by number."""
+
+    version_id: int
+    terms: LoanTerms
+    stored: dict[int, tuple]
+
+    def bills(self) -> tuple[Bill, ...]:
+        """The installments as the replay's bills (what the last replay wrote)."""
+        return tuple(
+            Bill(row.number, row.due_date, *self.stored[row.number][2:7]) for row in self.terms.rows
+        )
+
+
+def load_schedule(loan: Loan) -> Schedule:
     version = current_schedule_version(loan)
     # Tuples, not model instances: the 360 rows are read on every payment.
-    rows = version.installments.order_by("number").values_list(
-        "number", "due_date", "principal", "interest", "interest_only", "rate", "fixed_interest"
-    )
-    return LoanTerms(
+    rows = version.installments.order_by("number").values_list(*INSTALLMENT_COLUMNS)
+    scheduled, stored = [], {}
+    for number, due, principal, interest, interest_only, rate, fixed, pk, *projection in rows:
+        scheduled.append(
+            ScheduledRow(
+                number=number,
+                due_date=due,
+                payment=principal + interest,
+                interest_only=interest_only,
+                rate=rate,
+                fixed_interest=interest if fixed else None,
+            )
+        )
+        stored[number] = (pk, *projection)
+    terms = LoanTerms(
         funded_date=loan.funded_date,
         principal=loan.loan_amount,
         rate=loan.interest_rate,
         day_count=loan.day_count,
-        rows=tuple(
-            ScheduledRow(
-                number=number,
-                due_date=due_date,
-                payment=principal + interest,
-                interest_only=interest_only,
-                rate=rate,
-                fixed_interest=interest if fixed_interest else None,
-            )
-            for number, due_date, principal, interest, interest_only, rate, fixed_interest in rows
-        ),
+        rows=tuple(scheduled),
         hierarchy=loan.payment_hierarchy,
         prepay_to_principal=loan.prepay_to_principal,
         frequency=loan.payment_frequency,
         regular_start=version.period_start,
     )
+    return Schedule(version.pk, terms, stored)
+
+
+def loan_terms(loan: Loan) -> LoanTerms:
+    """The replay's terms from the current schedule version's rows (what boarding stored)."""
+    return load_schedule(loan).terms
 
 
 def events_in_force(loan: Loan, *, extra: list[Event] = ()) -> tuple[list[Event], dict]:
@@ -80,10 +125,14 @@ def events_in_force(loan: Loan, *, extra: list[Event] = ()) -> tuple[list[Event]
     A re-posted (replayed) payment keeps the place of the payment it replaces.
     Returns the events and the ledger rows they came from, by ref.
     """
+    # One query: every event row with whether it was reversed (reversed payments are
+    # still needed to find a re-posted payment's first posting).
     rows = list(
-        loan.ledger_entries.filter(kind__in=EVENT_KINDS, reversed_by__isnull=True).order_by("id")
+        loan.ledger_entries.filter(kind__in=EVENT_KINDS)
+        .annotate(reversal_id=ledger_reversal_id())
+        .order_by("id")
     )
-    by_id = {row.pk: row for row in loan.ledger_entries.filter(kind=Kind.PAYMENT)}
+    by_id = {row.pk: row for row in rows if row.kind == Kind.PAYMENT}
 
     def root(row: LedgerEntry) -> LedgerEntry:
         while row.replayed_from_id and row.replayed_from_id in by_id:
@@ -92,8 +141,9 @@ def events_in_force(loan: Loan, *, extra: list[Event] = ()) -> tuple[list[Event]
 
     keyed = []
     for row in rows:
-        first = root(row)
-        keyed.append(((row.effective_date, first.posted_at, first.pk), row))
+        if row.reversal_id is None:
+            first = root(row)
+            keyed.append(((row.effective_date, first.posted_at, first.pk), row))
     keyed.sort(key=lambda pair: pair[0])
     events = [
         Event(
@@ -109,6 +159,11 @@ def events_in_force(loan: Loan, *, extra: list[Event] = ()) -> tuple[list[Event]
     events.sort(key=lambda e: e.effective_date)  # stable: same-day order is kept
     events = reserve_waived_fees(events)  # a posted waiver's amount never changes
     return events, {str(row.pk): row for _, row in keyed}
+
+
+def ledger_reversal_id() -> Subquery:
+    """The id of the row reversing each row (None when it stands): a subquery."""
+    return Subquery(LedgerEntry.objects.filter(reversal_of=OuterRef("pk")).values("pk")[:1])
 
 
 def replay_loan(loan: Loan, *, through: dt.date, extra: list[Event] = ()) -> LoanState:
@@ -129,22 +184,16 @@ def sync_loan(
         raise DomainError(
             "loan_not_open", f"Loan {loan.loan_number} is {loan.get_status_display().lower()}."
         )
-    closed_through = max(loan.last_closed_date, business_date - dt.timedelta(days=1))
+    schedule = None if terms is not None else load_schedule(loan)
+    terms = terms or schedule.terms
     events, rows = events_in_force(loan)
-    terms = terms or loan_terms(loan)
     state = replay(terms, events, business_date)
     # Reversals first (they only add back), then the accrual true-up, then the re-posts
     # (they only take off, down to the replayed state): no balance goes below zero.
     changed = _reverse_changed_payments(loan, state, rows, business_date, actor)
-    # A factor-rate charge is recognized when billed, before that day's payments apply
-    # to it; daily interest of a day belongs to that day's close of business.
-    fixed = any(row.fixed_interest is not None for row in terms.rows)
-    _post_accruals(loan, state, business_date if fixed else closed_through, business_date, actor)
+    _post_accruals(loan, state, _closed_through(loan, terms, business_date), business_date, actor)
     _repost_payments(loan, state, changed, business_date, actor)
-    _write_projections(loan, state, business_date)
-    loan.last_closed_date = closed_through
-    loan.save()
-    return state
+    return _finish(loan, state, schedule, business_date)
 
 
 def resplit_payments(
@@ -165,16 +214,80 @@ def resplit_payments(
     return state
 
 
+def opened_state(loan: Loan, schedule: Schedule, business_date: dt.date) -> LoanState | None:
+    """The replay's state at the business date's opening, from the stored balances,
+    installments and carry; None when they may not be current (then replay in full).
+
+    Valid while nothing changed the loan's past since the last full replay wrote the
+    carry: the carry is of this business date and schedule version, and the loan is
+    closed through the day before.
+    """
+    carry = loan.carry
+    if (
+        not carry
+        or carry["date"] != business_date.isoformat()
+        or carry["version"] != schedule.version_id
+        or loan.status != Loan.Status.OPEN
+        or loan.last_closed_date != business_date - dt.timedelta(days=1)
+    ):
+        return None
+    return opening_state(
+        business_date,
+        principal=loan.principal_balance,
+        interest=loan.interest_balance,
+        additional_interest=loan.additional_interest_balance,
+        fees=loan.fees_balance,
+        excess=loan.excess_balance,
+        bills=schedule.bills(),
+        opening=Opening(
+            tuple((int(basis), Decimal(total)) for basis, total in carry["sums"]),
+            Decimal(carry["posted"]),
+            Decimal(carry["accrued"]),
+        ),
+    )
+
+
 def write_state(
-    loan: Loan, state: LoanState, terms: LoanTerms, *, business_date: dt.date, actor=None
+    loan: Loan,
+    state: LoanState,
+    schedule: Schedule,
+    *,
+    business_date: dt.date,
+    actor=None,
+    since: dt.date | None = None,
 ) -> LoanState:
     """Accruals and projections from ``state`` (its changed payments already re-posted):
-    what ``sync_loan`` would write after a payment, without a second replay."""
-    closed_through = max(loan.last_closed_date, business_date - dt.timedelta(days=1))
-    fixed = any(row.fixed_interest is not None for row in terms.rows)
-    _post_accruals(loan, state, business_date if fixed else closed_through, business_date, actor)
-    _write_projections(loan, state, business_date)
-    loan.last_closed_date = closed_through
+    what ``sync_loan`` would write after a payment, without a second replay.
+
+    ``since``: the replay changed nothing before that date (a same-day event).
+    """
+    closed_through = _closed_through(loan, schedule.terms, business_date)
+    _post_accruals(loan, state, closed_through, business_date, actor, since=since)
+    return _finish(loan, state, schedule, business_date)
+
+
+def _closed_through(loan: Loan, terms: LoanTerms, business_date: dt.date) -> dt.date:
+    """The last day whose accrual is posted: the day before the business date; a
+    factor-rate charge is recognized when billed, before that day's payments apply to it
+    (daily interest of a day belongs to that day's close of business)."""
+    if any(row.fixed_interest is not None for row in terms.rows):
+        return business_date
+    return max(loan.last_closed_date, business_date - dt.timedelta(days=1))
+
+
+def _finish(
+    loan: Loan, state: LoanState, schedule: Schedule | None, business_date: dt.date
+) -> LoanState:
+    version_id = _write_projections(loan, state, business_date, schedule)
+    opening = state.opening if state.through == business_date else None
+    loan.carry = opening and {
+        "date": business_date.isoformat(),
+        "version": version_id,
+        "sums": [[basis, str(total)] for basis, total in opening.period_sums],
+        "posted": str(opening.period_posted),
+        "accrued": str(opening.accrued),
+    }
+    loan.last_closed_date = max(loan.last_closed_date, business_date - dt.timedelta(days=1))
     loan.save()
     return state
 
@@ -234,34 +347,49 @@ def _repost_payments(loan, state: LoanState, changed: dict, business_date, actor
     )
 
 
-def _post_accruals(loan, state: LoanState, closed_through, business_date, actor) -> None:
-    wanted = {day: amount for day, amount in state.accruals if day <= closed_through}
-    posted = dict(
-        loan.ledger_entries.filter(kind=Kind.INTEREST_ACCRUAL).values_list(
-            "effective_date", "interest"
-        )
-    )
-    new_rows = [
-        (day, amount) for day, amount in sorted(wanted.items()) if day not in posted and amount
+def _post_accruals(
+    loan, state: LoanState, closed_through, business_date, actor, *, since=None
+) -> None:
+    """Post the replay's accrual days not posted yet; true up the posted ones.
+
+    Up to ``closed_through``. The true-up is one adjustment: what the replay accrued
+    through that day (``state.accrued`` less the days after) minus what the ledger's
+    accrual rows and earlier adjustments hold, less the rows posted now. ``since``: days
+    before it are settled (posted, and adjusted by earlier true-ups).
+    """
+    recent = [
+        (day, amount)
+        for day, amount in state.accruals
+        if day <= closed_through and (since is None or day >= since)
     ]
-    for day, amount in new_rows:
-        ledger.post_entry(
-            loan,
-            kind=Kind.INTEREST_ACCRUAL,
-            effective_date=day,
-            business_date=business_date,
-            split={"interest": amount},
-            actor=actor,
-        )
-    adjusted = (
-        loan.ledger_entries.filter(kind=Kind.ACCRUAL_ADJUSTMENT).aggregate(total=Sum("interest"))[
-            "total"
-        ]
-        or ZERO
+    if since is not None and not recent:
+        return
+    accruals = loan.ledger_entries.filter(kind=Kind.INTEREST_ACCRUAL)
+    if recent:
+        accruals = accruals.filter(effective_date__gte=recent[0][0])
+    posted_days = set(accruals.values_list("effective_date", flat=True))
+    new_rows = [(day, amount) for day, amount in recent if amount and day not in posted_days]
+    ledger.post_entries(
+        loan,
+        [
+            {
+                "kind": Kind.INTEREST_ACCRUAL,
+                "effective_date": day,
+                "business_date": business_date,
+                "split": {"interest": amount},
+                "actor": actor,
+            }
+            for day, amount in new_rows
+        ],
     )
-    difference = (
-        sum((wanted.get(day, ZERO) - amount for day, amount in posted.items()), ZERO) - adjusted
+    totals = loan.ledger_entries.aggregate(
+        posted=Sum("interest", filter=Q(kind=Kind.INTEREST_ACCRUAL)),
+        adjusted=Sum("interest", filter=Q(kind=Kind.ACCRUAL_ADJUSTMENT)),
     )
+    wanted = state.accrued - sum(
+        (amount for day, amount in state.accruals if day > closed_through), ZERO
+    )
+    difference = wanted - (totals["posted"] or ZERO) - (totals["adjusted"] or ZERO)
     if difference:
         ledger.post_entry(
             loan,
@@ -274,26 +402,33 @@ def _post_accruals(loan, state: LoanState, closed_through, business_date, actor)
         )
 
 
-def _write_projections(loan: Loan, state: LoanState, business_date: dt.date) -> None:
-    version = current_schedule_version(loan)
+def _write_projections(
+    loan: Loan, state: LoanState, business_date: dt.date, schedule: Schedule | None
+) -> int:
+    """Installments (billed, paid, status), DPD, amount due and next due from ``state``;
+    returns the schedule version's id."""
     upcoming = state.next_unbilled
-    # A row unbilled in the replay and in the table is unchanged (nothing is paid on an
-    # unbilled row): only billed rows and the next one are read, as tuples, and only the
-    # rows whose projection changed are written.
-    wanted = {bill.number for bill in state.bills if bill.billed}
-    if upcoming:
-        wanted.add(upcoming.number)
-    installments = {
-        row[0]: row
-        for row in version.installments.filter(Q(billed=True) | Q(number__in=wanted)).values_list(
-            "number", "pk", "total", *PROJECTED_FIELDS
-        )
-    }
+    if schedule is not None:
+        version_id, installments = schedule.version_id, schedule.stored
+    else:
+        version = current_schedule_version(loan)
+        # A row unbilled in the replay and in the table is unchanged (nothing is paid on
+        # an unbilled row): only billed rows and the next one are read.
+        wanted = {bill.number for bill in state.bills if bill.billed}
+        if upcoming:
+            wanted.add(upcoming.number)
+        version_id = version.pk
+        installments = {
+            row[0]: row[1:]
+            for row in version.installments.filter(
+                Q(billed=True) | Q(number__in=wanted)
+            ).values_list("number", "pk", "total", *PROJECTED_FIELDS)
+        }
     changed = []
     for bill in state.bills:
         if bill.number not in installments:
             continue  # unbilled on both sides
-        _number, pk, _total, *current = installments[bill.number]
+        pk, _total, *current = installments[bill.number]
         values = (
             bill.billed,
             bill.principal,
@@ -309,7 +444,8 @@ def _write_projections(loan: Loan, state: LoanState, business_date: dt.date) -> 
     loan.dpd = state.dpd(business_date)
     loan.amount_due = state.amount_due
     loan.next_due_date = upcoming.due_date if upcoming else None
-    loan.next_due_amount = installments[upcoming.number][2] if upcoming else ZERO
+    loan.next_due_amount = installments[upcoming.number][1] if upcoming else ZERO
+    return version_id
 
 
 def _status(bill) -> str:

@@ -8,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loans.engine.mca import McaTerms, build_mca_schedule
-from loans.engine.replay import Event, mca_replay_terms, replay, replay_terms
+from loans.engine.replay import (
+    Event,
+    mca_replay_terms,
+    opening_state,
+    replay,
+    replay_terms,
+)
 from loans.engine.schedule import Terms, build_schedule
 
 FUNDED = date(2026, 1, 1)
@@ -80,6 +86,72 @@ def test_replay_of_all_events_equals_the_state_reached_step_by_step(raw, cut):
     before = replay(LOAN, [e for e in events if e.effective_date <= middle], middle)
     after = [e for e in events if e.effective_date > middle]
     assert replay(LOAN, after, END, since=before) == replay(LOAN, events, END)
+
+
+MONEY_FIELDS = (
+    "principal",
+    "interest",
+    "additional_interest",
+    "fees",
+    "excess",
+    "bills",
+    "period_sums",
+    "period_posted",
+    "accrued",
+    "opening",
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    raw=events_strategy,
+    later=events_strategy,
+    cut=st.integers(min_value=0, max_value=180),
+    end=st.integers(min_value=0, max_value=60),
+)
+def test_events_of_a_day_continue_from_its_opening_state(raw, later, cut, end):
+    """A same-day payment continues from the stored opening (balances, bills, carry)."""
+    day = FUNDED + timedelta(days=cut)
+    through = day + timedelta(days=end)
+    done = [e for e in to_events(raw) if e.effective_date <= day]
+    # More events of ``day`` (posted after the ones done) and later ones.
+    new = [
+        Event(f"n{i}", e.kind, max(e.effective_date, day), e.amount, e.hierarchy)
+        for i, e in enumerate(to_events(later))
+    ]
+    new.sort(key=lambda e: e.effective_date)
+    middle = replay(LOAN, done, day)
+    opened = opening_state(
+        day,
+        principal=middle.principal,
+        interest=middle.interest - sum((a for d, a in middle.accruals if d == day), D(0)),
+        additional_interest=middle.additional_interest,
+        fees=middle.fees,
+        excess=middle.excess,
+        bills=middle.bills,
+        opening=middle.opening,
+    )
+    continued = replay(LOAN, new, through, since=opened)
+    whole = replay(LOAN, done + new, through)
+    for name in MONEY_FIELDS:
+        assert getattr(continued, name) == getattr(whole, name), name
+    assert continued.accruals == tuple((d, a) for d, a in whole.accruals if d >= day)
+    assert dict(continued.splits) == {r: s for r, s in whole.splits if r.startswith("n")}
+
+
+def test_an_opening_state_needs_the_days_bills_billed():
+    state = replay(LOAN, [], date(2026, 2, 1))
+    with pytest.raises(ValueError, match="only those, must be billed"):
+        opening_state(
+            date(2026, 1, 31),
+            principal=state.principal,
+            interest=state.interest,
+            additional_interest=D(0),
+            fees=D(0),
+            excess=D(0),
+            bills=state.bills,
+            opening=state.opening,
+        )
 
 
 @settings(max_examples=80, deadline=None)

@@ -9,6 +9,7 @@ from loans.ledger import cached_balances, rebuild_balances
 from loans.models import LedgerEntry, Loan
 from loans.services.catch_up import catch_up
 from loans.services.payments import post_payment, preview_payment, reverse_payment
+from loans.services.rebuild import rebuild_loan
 from servicing.business_date import set_business_date
 from servicing.errors import DomainError, InvalidInput
 
@@ -163,3 +164,45 @@ def test_a_payment_above_what_the_loan_owes_is_refused(loan):
     assert LedgerEntry.objects.count() == before
     # The whole payoff (the outstanding and today's interest) is accepted.
     post_payment(loan, amount=owed, effective_date=loan.funded_date)
+
+
+def test_a_same_day_payment_continues_from_the_opening_without_a_full_replay(
+    loan, monkeypatch
+):
+    """The common payment reads no event history: it continues from the stored opening
+    state (balances, installments, carry), and writes what a full replay would."""
+    at("2026-02-01")
+    pay(loan, "100.00", "2026-02-01")  # after boarding's full replay: carry of 2026-02-01
+    loan.refresh_from_db()
+    assert loan.carry["date"] == "2026-02-01"
+
+    import loans.services.payments as payments
+
+    def no_full_replay(*args, **kwargs):
+        raise AssertionError("a same-day payment replayed the loan from its funding")
+
+    monkeypatch.setattr(payments, "resplit_payments", no_full_replay)
+    second = pay(loan, "250.00", "2026-02-01")
+    third = pay(loan, "150.00", "2026-02-01", hierarchy="schedule")
+    monkeypatch.undo()
+
+    assert (second.interest, second.principal) == (D("0.00"), D("250.00"))
+    assert (third.principal, third.excess) == (D("58.03"), D("91.97"))
+    assert_rebuild_matches(loan)
+    result = rebuild_loan(loan)  # a full replay from the funding changes nothing
+    assert result.changed == {}
+    assert not LedgerEntry.objects.filter(loan=loan, replayed_from__isnull=False).exists()
+
+
+def test_a_backdated_payment_still_replays_in_full(loan):
+    at("2026-02-10")
+    loan = catch_up(loan)
+    pay(loan, "408.03", "2026-02-10")
+    loan.refresh_from_db()
+    carry = loan.carry
+    early = pay(loan, "50.00", "2026-02-01")  # before the opening: the full path
+    assert early.interest == D("12.00")
+    assert LedgerEntry.objects.filter(loan=loan, replayed_from__isnull=False).count() == 1
+    loan.refresh_from_db()
+    assert loan.carry["date"] == carry["date"] == "2026-02-10"
+    assert rebuild_loan(loan).changed == {}

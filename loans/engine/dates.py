@@ -5,8 +5,6 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 
-from dateutil.relativedelta import relativedelta
-
 from servicing.dates import BusinessCalendar
 
 FREQUENCIES = ("daily", "weekly", "biweekly", "semimonthly", "monthly", "quarterly", "annually")
@@ -34,12 +32,16 @@ def step(first: date, k: int, frequency: str) -> date:
     31st becomes the month's last day and returns to the 31st when the month allows.
     """
     check_frequency(frequency)
+    return _step(first, k, frequency)
+
+
+def _step(first: date, k: int, frequency: str) -> date:
     if frequency == "monthly":
-        return first + relativedelta(months=k)
+        return add_months(first, k)
     if frequency == "quarterly":
-        return first + relativedelta(months=3 * k)
+        return add_months(first, 3 * k)
     if frequency == "annually":
-        return first + relativedelta(years=k)
+        return add_months(first, 12 * k)
     if frequency == "semimonthly":
         return _semimonthly(first, k)
     if frequency == "weekly":
@@ -47,6 +49,19 @@ def step(first: date, k: int, frequency: str) -> date:
     if frequency == "biweekly":
         return first + timedelta(weeks=2 * k)
     return first + timedelta(days=k)  # daily without a calendar
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by whole months, its day kept or cut to the month's last day (as
+    dateutil's ``relativedelta(months=...)`` does; a ``ValueError`` past year 9999)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    month += 1
+    last = _DAYS_IN_MONTH[month] if month != 2 or not calendar.isleap(year) else 29
+    return date(year, month, min(day.day, last))
+
+
+_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def _semimonthly(first: date, k: int) -> date:
@@ -58,7 +73,7 @@ def _semimonthly(first: date, k: int) -> date:
     low = first.day if first.day <= 15 else first.day - 15
     shift = 0 if first.day <= 15 else 1
     months, odd = divmod(k + shift, 2)
-    month = date(first.year, first.month, 1) + relativedelta(months=months)
+    month = add_months(date(first.year, first.month, 1), months)
     last_day = calendar.monthrange(month.year, month.month)[1]
     return month.replace(day=min(low + 15, last_day) if odd else low)
 
@@ -82,7 +97,8 @@ def due_dates(
             day = calendar.next_business_day(day)
             dates.append(day)
         return dates
-    dates = [step(first, k, frequency) for k in range(count)]
+    check_frequency(frequency)
+    dates = [_step(first, k, frequency) for k in range(count)]
     if adjustment != "none":
         calendar = calendar or BusinessCalendar()
         dates = [calendar.adjust(d, adjustment) for d in dates]

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
 from loans import ledger
+from loans.engine.replay import LoanTerms, ScheduledRow
 from loans.models import (
     Borrower,
     Installment,
@@ -27,7 +28,7 @@ from servicing.activity import record_activity
 from servicing.bulk import bulk_insert
 from servicing.business_date import get_business_date
 from servicing.errors import DomainError, InvalidInput
-from servicing.money import ZERO
+from servicing.money import ZERO, round_rate
 
 BORROWER_FIELDS = (
     "kind",
@@ -161,12 +162,12 @@ def _board(data: dict, *, actor) -> Loan:
         last_closed_date=data["funded_date"] - dt.timedelta(days=1),
     )
     _create_tiers(loan, data.get("tiers") or [])
-    _create_schedule(loan, built)
+    replay_terms = _create_schedule(loan, built)
     if data.get("scf"):
         _create_invoice(loan, data["scf"])
     _post_boarding_entries(loan, _fees(data, product), built, business_date, actor)
     # A loan funded in the past is caught up to the business date (accrual, billing, DPD).
-    sync_loan(loan, business_date=business_date, actor=actor)
+    sync_loan(loan, business_date=business_date, actor=actor, terms=replay_terms)
     # The counter row stays locked until the commit: taken last, concurrent boardings wait
     # for each other's COMMIT only, not for each other's whole boarding.
     loan.loan_number = next_loan_number()
@@ -217,7 +218,8 @@ UNBILLED = {
 }
 
 
-def _create_schedule(loan: Loan, built: BuiltSchedule) -> None:
+def _create_schedule(loan: Loan, built: BuiltSchedule) -> LoanTerms:
+    """Store schedule version 1 and its rows; return the replay's terms for them."""
     version = ScheduleVersion.objects.create(
         loan=loan,
         version=1,
@@ -226,26 +228,54 @@ def _create_schedule(loan: Loan, built: BuiltSchedule) -> None:
         period_start=built.period_start,
     )
     rate = loan.interest_rate
-    bulk_insert(
-        Installment,
-        [
-            {
-                "schedule_version_id": version.pk,
-                "number": row.number,
-                "due_date": row.due_date,
-                "principal": row.principal,
-                "interest": row.interest,
-                "fees": row.fees,
-                "escrow": row.escrow,
-                "total": row.total,
-                "balance_after": row.balance_after,
-                "rate": row.rate if row.rate is not None else rate,
-                "interest_only": row.interest_only,
-                "fixed_interest": built.fixed_interest,
-                **UNBILLED,
-            }
-            for row in built.rows
-        ],
+    rows = [
+        {
+            "schedule_version_id": version.pk,
+            "number": row.number,
+            "due_date": row.due_date,
+            "principal": row.principal,
+            "interest": row.interest,
+            "fees": row.fees,
+            "escrow": row.escrow,
+            "total": row.total,
+            "balance_after": row.balance_after,
+            # As the column stores it (6 places), so the replay's terms match a read-back.
+            "rate": round_rate(row.rate if row.rate is not None else rate),
+            "interest_only": row.interest_only,
+            "fixed_interest": built.fixed_interest,
+            **UNBILLED,
+        }
+        for row in built.rows
+    ]
+    bulk_insert(Installment, rows)
+    return _replay_terms(loan, version, rows)
+
+
+def _replay_terms(loan: Loan, version: ScheduleVersion, rows: list[dict]) -> LoanTerms:
+    """What ``loans.services.replay.loan_terms(loan)`` reads back from the rows just
+    stored, built from them in memory: the catch-up does not read 360 rows back
+    (tests/loans/test_boarding_perf_terms.py holds the two equal for every schedule type).
+    """
+    return LoanTerms(
+        funded_date=loan.funded_date,
+        principal=loan.loan_amount,
+        rate=loan.interest_rate,
+        day_count=loan.day_count,
+        rows=tuple(
+            ScheduledRow(
+                number=row["number"],
+                due_date=row["due_date"],
+                payment=row["principal"] + row["interest"],
+                interest_only=row["interest_only"],
+                rate=row["rate"],
+                fixed_interest=row["interest"] if row["fixed_interest"] else None,
+            )
+            for row in rows
+        ),
+        hierarchy=loan.payment_hierarchy,
+        prepay_to_principal=loan.prepay_to_principal,
+        frequency=loan.payment_frequency,
+        regular_start=version.period_start,
     )
 
 

@@ -11,10 +11,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils import timezone
 
 from loans.models import LedgerEntry, Loan
 from loans.models.ledger import BUCKETS
 from servicing.activity import actor_label
+from servicing.bulk import bulk_insert
 from servicing.errors import DomainError
 from servicing.money import ZERO, round_cents
 
@@ -119,36 +121,40 @@ def post_entry(
     return entry
 
 
-def post_entries(loan: Loan, entries: list[dict]) -> list[LedgerEntry]:
-    """``post_entry`` for many rows: one INSERT; the balances move by each row in order.
+def post_entries(loan: Loan, entries: list[dict]) -> None:
+    """``post_entry`` for many rows: one bulk INSERT (COPY on PostgreSQL); the balances
+    move by each row in order.
 
     Each dict holds ``post_entry``'s keyword arguments (``kind``, ``effective_date``,
     ``business_date``, ``split``, optional ``actor``, ``note``, ``external_reference``,
-    ``details``, ``reversal_of``, ``replayed_from``).
+    ``details``, ``reversal_of``, ``replayed_from``). The rows' ids are not returned.
     """
+    now = timezone.now()
     rows = []
     for entry in entries:
         kind, actor = entry["kind"], entry.get("actor")
         clean = _clean_split(entry["split"], signed=kind == Kind.ACCRUAL_ADJUSTMENT)
+        reversed_row, replayed = entry.get("reversal_of"), entry.get("replayed_from")
         rows.append(
-            LedgerEntry(
-                loan=loan,
-                kind=kind,
-                effective_date=entry["effective_date"],
-                business_date=entry["business_date"],
-                actor=actor if getattr(actor, "pk", None) else None,
-                actor_label=actor_label(actor),
-                amount=sum(clean.values(), ZERO),
-                note=entry.get("note", "")[:500],
-                external_reference=entry.get("external_reference", ""),
-                details=entry.get("details") or {},
-                reversal_of=entry.get("reversal_of"),
-                replayed_from=entry.get("replayed_from"),
+            {
+                "loan_id": loan.pk,
+                "kind": kind,
+                "effective_date": entry["effective_date"],
+                "business_date": entry["business_date"],
+                "posted_at": now,
+                "actor_id": actor.pk if getattr(actor, "pk", None) else None,
+                "actor_label": actor_label(actor),
+                "amount": sum(clean.values(), ZERO),
+                "note": entry.get("note", "")[:500],
+                "external_reference": entry.get("external_reference", ""),
+                "details": entry.get("details") or {},
+                "reversal_of_id": reversed_row.pk if reversed_row else None,
+                "replayed_from_id": replayed.pk if replayed else None,
                 **clean,
-            )
+            }
         )
         apply_delta(loan, balance_delta(kind, clean))
-    return LedgerEntry.objects.bulk_create(rows)
+    bulk_insert(LedgerEntry, rows)
 
 
 def reversal_of(entry: LedgerEntry, *, business_date: dt.date, actor=None, note: str = "") -> dict:

@@ -97,3 +97,19 @@ def window_units(window: Window, day_count: str, frequency: str) -> tuple[tuple[
             units[basis] = units.get(basis, 0) + n
         day += timedelta(days=1)
     return tuple(units.items())
+
+
+@lru_cache(maxsize=1 << 12)
+def window_unit_list(window: Window, day_count: str, frequency: str) -> tuple[tuple[int, int], ...]:
+    """``window_day_units`` of each day of the window, in order.
+
+    ACT/360 and ACT/365 days (stub or regular) are all (basis, 1): built at once; 30/360
+    and ACT/ACT days one by one.
+    """
+    days = (window.end - window.start).days
+    if day_count in ("ACT/360", "ACT/365"):
+        return (day_units(window.start, day_count),) * days
+    return tuple(
+        window_day_units.__wrapped__(window.start + timedelta(days=k), window, day_count, frequency)
+        for k in range(days)
+    )

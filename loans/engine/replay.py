@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from loans.engine.accrual import Window, window_day_units
+from loans.engine.accrual import Window, window_day_units, window_unit_list
 from loans.engine.allocation import allocate
 from loans.engine.dates import period_before
 from loans.engine.daycount import day_units
@@ -177,7 +177,7 @@ class _Run:
         self._rates = [
             to_decimal(terms.rate if row.rate is None else row.rate) for row in terms.rows
         ] or [to_decimal(terms.rate)]
-        self._window_units: dict[int, list[tuple[int, int]]] = {}
+        self._window_units: dict[int, tuple[tuple[int, int], ...]] = {}
 
     @classmethod
     def resume(cls, terms: LoanTerms, state: LoanState) -> _Run:
@@ -309,15 +309,100 @@ class _Run:
         """(basis, units) of ``day`` in window ``index``, from a per-window list."""
         window = self.windows[index]
         offset = (day - window.start).days
-        units = self._window_units.get(index)
-        if units is None:
-            units = self._window_units[index] = [
-                window_day_units(window.start + timedelta(days=k), window, *self._convention)
-                for k in range((window.end - window.start).days)
-            ]
+        units = self._units_list(index)
         if 0 <= offset < len(units):
             return units[offset]
         return window_day_units(day, window, *self._convention)
+
+    def _units_list(self, index: int) -> tuple[tuple[int, int], ...]:
+        units = self._window_units.get(index)
+        if units is None:
+            units = self._window_units[index] = window_unit_list(
+                self.windows[index], *self._convention
+            )
+        return units
+
+    def next_due(self) -> date | None:
+        return None if self.cursor is None else self.bills[self.cursor].due_date
+
+    def accrue_quiet(self, start: date, stop: date) -> None:
+        """Accrue the days [start, stop): nothing is billed and no event applies on them.
+
+        The same figures as ``accrue`` day by day. On a balance in cents and a rate in
+        millionths of a percent, a period's accrual through a day in cents is the
+        rational ``rate x S / (10^8 x basis)`` (S: sum of balance cents x day units);
+        ``accrue`` rounds it to 28 digits before rounding half-up to the cent, and that
+        first rounding cannot cross a half cent (the rational is either exactly on one,
+        where Decimal is exact too, or at least 1/(2 x 10^8 x 366) cents away, far more
+        than 28 digits' error). So the days are summed in integers here, when the period
+        has a single day-count basis (two, e.g. across an ACT/ACT year end or a stub of
+        another basis, go day by day).
+        """
+        fast = self._integer_span(start, stop)
+        if fast is None:
+            day = start
+            while day < stop:
+                self.accrue(day)
+                day += timedelta(days=1)
+            return
+        basis, units, rate_units = fast
+        cents = self.principal.scaleb(2)
+        summed = self.period_sums.get(basis, _DECIMAL_ZERO).scaleb(2)
+        posted = self.period_posted.scaleb(2)
+        if not (_integral(cents) and _integral(summed) and _integral(posted)):
+            day = start
+            while day < stop:
+                self.accrue(day)
+                day += timedelta(days=1)
+            return
+        cents, summed, posted = int(cents), int(summed), int(posted)
+        denominator = 10**8 * basis
+        total = 0
+        amounts = []
+        for unit in units:
+            summed += cents * unit
+            through = (2 * rate_units * summed + denominator) // (2 * denominator)
+            amounts.append(through - posted)
+            total += through - posted
+            posted = through
+        if summed or basis in self.period_sums:
+            self.period_sums[basis] = Decimal(summed).scaleb(-2)
+        self.period_posted = Decimal(posted).scaleb(-2)
+        self.interest += Decimal(total).scaleb(-2)
+        self.accrued += Decimal(total).scaleb(-2)
+        decimals: dict[int, Decimal] = {}  # a span's daily amounts take few values
+        for amount in set(amounts):
+            decimals[amount] = Decimal(amount).scaleb(-2)
+        first = start.toordinal()
+        self.accruals.extend(
+            (date.fromordinal(first + k), decimals[amount]) for k, amount in enumerate(amounts)
+        )
+
+    def _integer_span(self, start: date, stop: date) -> tuple[int, list[int], int] | None:
+        """(basis, each day's units, rate in millionths of a percent) when [start, stop)
+        can be summed in integers (see ``accrue_quiet``); else None."""
+        index = self.cursor
+        if index is None or not INTEGER_SPANS:
+            return None
+        window = self.windows[index]
+        first, last = (start - window.start).days, (stop - window.start).days
+        listed = self._units_list(index)
+        if first < 0 or last > len(listed):
+            return None
+        span = listed[first:last]
+        bases = {basis for basis, units in span if units} | set(self.period_sums)
+        rate = self._rates[index].scaleb(6)
+        if len(bases) != 1 or rate < 0 or not _integral(rate):
+            return None
+        return bases.pop(), [units for _, units in span], int(rate)
+
+
+def _integral(value: Decimal) -> bool:
+    return value == value.to_integral_value()
+
+
+# Off: every day through ``accrue`` (tests compare the two).
+INTEGER_SPANS = True
 
 
 def _windows(terms: LoanTerms) -> list[Window]:
@@ -380,7 +465,10 @@ def replay(
         if event.effective_date < first_day:
             raise ValueError(f"event {event.ref} is effective before {first_day.isoformat()}")
         by_day.setdefault(event.effective_date, []).append(event)
+    event_days = sorted(by_day)
+    upcoming = 0  # index of the next event day in event_days
     day, opening = first_day, (since.opening if since is not None else None)
+    one_day = timedelta(days=1)
     while day <= through:
         run.bill_due(day)
         for event in by_day.get(day, ()):
@@ -389,7 +477,23 @@ def replay(
             opening = run.opening()
         if run.principal > 0 and not run.fixed:
             run.accrue(day)
-        day += timedelta(days=1)
+        day += one_day
+        # The days before the next event, bill or ``through`` are quiet: accrued at once.
+        while upcoming < len(event_days) and event_days[upcoming] < day:
+            upcoming += 1
+        stop = min(
+            d
+            for d in (
+                through,
+                event_days[upcoming] if upcoming < len(event_days) else None,
+                run.next_due(),
+            )
+            if d is not None
+        )
+        if stop > day:
+            if run.principal > 0 and not run.fixed:
+                run.accrue_quiet(day, stop)
+            day = stop
     return run.state(through, opening)
 
 

@@ -156,7 +156,9 @@ def post_payment(
             schedule,
             business_date=business_date,
             actor=actor,
-            since=business_date if same_day else None,
+            # Nothing before the payment's effective date changed (and a loan that was
+            # behind was synced above): the accrual days before it are settled.
+            since=effective_date,
         )
         record_activity(
             actor=actor,

@@ -164,7 +164,7 @@ class _Run:
         self.excess = ZERO
         self.bills = [Bill(row.number, row.due_date) for row in terms.rows]
         self.rows = {row.number: row for row in terms.rows}
-        self.windows = _windows(terms)
+        self.windows = _Windows(terms)
         self.cursor: int | None = 0 if self.bills else None
         self.fixed = any(row.fixed_interest is not None for row in terms.rows)
         self.period_sums: dict[int, Decimal] = {}
@@ -173,10 +173,6 @@ class _Run:
         self.accruals: list[tuple[date, Decimal]] = []
         self.splits: dict[str, tuple[tuple[str, Decimal], ...]] = {}
         self._convention = (terms.day_count, terms.frequency)
-        # Each row's annual % (tiers), then the loan's rate past maturity with no rows.
-        self._rates = [
-            to_decimal(terms.rate if row.rate is None else row.rate) for row in terms.rows
-        ] or [to_decimal(terms.rate)]
         self._window_units: dict[int, tuple[tuple[int, int], ...]] = {}
 
     @classmethod
@@ -288,10 +284,10 @@ class _Run:
         terms = self.terms
         if index is None:  # past maturity: the per diem, at the last row's rate
             basis, units = day_units(day, terms.day_count)
-            rate = self._rates[-1]
+            rate = self.rate(-1)
         else:
             basis, units = self._units_of(index, day)
-            rate = self._rates[index]
+            rate = self.rate(index)
         if units:
             sums = self.period_sums
             sums[basis] = sums.get(basis, _DECIMAL_ZERO) + self.principal * units
@@ -304,6 +300,13 @@ class _Run:
         self.interest += amount
         self.accrued += amount
         self.accruals.append((day, amount))
+
+    def rate(self, index: int) -> Decimal:
+        """Row ``index``'s annual % (tiers); the loan's rate for a row without one, or
+        past maturity (-1: the last row's) when there are no rows."""
+        rows = self.terms.rows
+        rate = rows[index].rate if rows else None
+        return to_decimal(self.terms.rate if rate is None else rate)
 
     def _units_of(self, index: int, day: date) -> tuple[int, int]:
         """(basis, units) of ``day`` in window ``index``, from a per-window list."""
@@ -391,7 +394,7 @@ class _Run:
             return None
         span = listed[first:last]
         bases = {basis for basis, units in span if units} | set(self.period_sums)
-        rate = self._rates[index].scaleb(6)
+        rate = self.rate(index).scaleb(6)
         if len(bases) != 1 or rate < 0 or not _integral(rate):
             return None
         return bases.pop(), [units for _, units in span], int(rate)
@@ -405,16 +408,30 @@ def _integral(value: Decimal) -> bool:
 INTEGER_SPANS = True
 
 
-def _windows(terms: LoanTerms) -> list[Window]:
-    """Each row's accrual window: from the funded date, then from the previous due date."""
-    if not terms.rows:
-        return []
-    regular_start = terms.regular_start or period_before(terms.rows[0].due_date, terms.frequency)
-    windows, start, period_start = [], terms.funded_date, regular_start
-    for row in terms.rows:
-        windows.append(Window(start, period_start, row.due_date))
-        start = period_start = row.due_date
-    return windows
+class _Windows:
+    """Each row's accrual window: from the funded date, then from the previous due date.
+
+    Built when asked for (a same-day payment needs one of 360).
+    """
+
+    def __init__(self, terms: LoanTerms) -> None:
+        self.terms = terms
+        self.built: dict[int, Window] = {}
+
+    def __getitem__(self, index: int) -> Window:
+        window = self.built.get(index)
+        if window is None:
+            rows = self.terms.rows
+            if index == 0:
+                regular_start = self.terms.regular_start or period_before(
+                    rows[0].due_date, self.terms.frequency
+                )
+                window = Window(self.terms.funded_date, regular_start, rows[0].due_date)
+            else:
+                start = rows[index - 1].due_date
+                window = Window(start, start, rows[index].due_date)
+            self.built[index] = window
+        return window
 
 
 def reserve_waived_fees(events: list[Event]) -> list[Event]:

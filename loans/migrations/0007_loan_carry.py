@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('loans', '0006_config_validators'),
+        ("loans", "0006_config_validators"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='loan',
-            name='carry',
+            model_name="loan",
+            name="carry",
             field=models.JSONField(blank=True, editable=False, null=True),
         ),
     ]

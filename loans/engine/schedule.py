@@ -173,10 +173,10 @@ def _amortize(terms: Terms, segments: list[Tier]) -> Schedule:
             terms.frequency,
             adjustment=terms.adjustment,
         ):
-            number = len(rows) + 1
             window = Window(window_start, period_start, due)
-            rows.append(_row(terms, segment, payment, balance, window, number, last_number))
-            balance = rows[-1].balance_after
+            row = _row(terms, segment, payment, balance, window, len(rows) + 1, last_number)
+            rows.append(row)
+            balance = row.balance_after
             window_start = period_start = due
     stub = rows[0].interest if separate else _merged_stub(terms, regular_start, rows[0], segments)
     return Schedule(tuple(rows), level, stub, regular_start=regular_start)
@@ -192,26 +192,31 @@ def _row(
     last_number: int,
 ) -> Row:
     """Interest over the window; principal = payment - regular interest, 0 (IO) or the rest."""
-    interest = window_interest(balance, segment.rate, window, terms.day_count, terms.frequency)
+    interest = round_cents(
+        window_interest(balance, segment.rate, window, terms.day_count, terms.frequency)
+    )
     last = number == last_number
+    interest_only = segment.schedule_type == "interest_only"
     if last:
         principal = balance  # spec/loans.md: the last payment clears the balance
-    elif segment.schedule_type == "interest_only":
+    elif interest_only:
         principal = ZERO
     else:
         # A merged broken period adds its interest to the row, not to its principal.
         regular = interest
         if window.start != window.regular_start:
-            regular = _regular_interest(terms, balance, segment.rate, window)
-        principal = min(balance, max(ZERO, payment - round_cents(regular)))
+            regular = round_cents(_regular_interest(terms, balance, segment.rate, window))
+        principal = min(balance, max(ZERO, payment - regular))
     return Row(
         number,
         window.end,
         principal,
-        round_cents(interest),
+        interest,
         balance - principal,
-        interest_only=segment.schedule_type == "interest_only" and not last,
-        rate=segment.rate,
+        ZERO,
+        ZERO,
+        interest_only and not last,
+        segment.rate,
     )
 
 

@@ -25,7 +25,7 @@ from loans.numbering import next_loan_number
 from loans.schedules import FACTOR_RATE_TYPES, BuiltSchedule, build_schedule, terms_from_input
 from loans.services.replay import sync_loan
 from servicing.activity import record_activity
-from servicing.bulk import bulk_insert
+from servicing.bulk import insert_columns
 from servicing.business_date import get_business_date
 from servicing.errors import DomainError, InvalidInput
 from servicing.money import ZERO, round_rate
@@ -50,15 +50,17 @@ ADDRESS_FIELDS = {
 }
 
 
-def _existing(application_number: str) -> Loan | None:
-    return Loan.objects.filter(application_number=application_number).first()
+def _existing(application_number: str) -> str | None:
+    """The loan number boarded for the application, if any."""
+    numbers = Loan.objects.filter(application_number=application_number)
+    return numbers.values_list("loan_number", flat=True).first()
 
 
-def _already_onboarded(loan: Loan) -> DomainError:
+def _already_onboarded(application_number: str, loan_number: str) -> DomainError:
     return DomainError(
         "already_onboarded",
-        f"Application {loan.application_number} is already boarded as loan {loan.loan_number}.",
-        loan_number=loan.loan_number,
+        f"Application {application_number} is already boarded as loan {loan_number}.",
+        loan_number=loan_number,
     )
 
 
@@ -98,16 +100,17 @@ def upsert_borrower(data: dict) -> Borrower:
 
 def onboard_loan(data: dict, *, actor=None) -> Loan:
     """Board a loan from validated onboarding input; 409 ``already_onboarded`` on a repeat."""
-    existing = _existing(data["application_number"])
+    application = data["application_number"]
+    existing = _existing(application)
     if existing is not None:
-        raise _already_onboarded(existing)
+        raise _already_onboarded(application, existing)
     try:
         with transaction.atomic(durable=True):
             return _board(data, actor=actor)
     except IntegrityError:
-        existing = _existing(data["application_number"])
+        existing = _existing(application)
         if existing is not None:  # a concurrent request boarded it first
-            raise _already_onboarded(existing) from None
+            raise _already_onboarded(application, existing) from None
         raise
 
 
@@ -227,35 +230,42 @@ def _create_schedule(loan: Loan, built: BuiltSchedule) -> LoanTerms:
         reason="Boarding",
         period_start=built.period_start,
     )
-    rate = loan.interest_rate
-    rows = [
+    rows = built.rows
+    loan_rate = loan.interest_rate
+    # As the column stores it (6 places), so the replay's terms equal a read-back; rows
+    # share a few rates: each is rounded once.
+    rates = [loan_rate if row.rate is None else row.rate for row in rows]
+    stored_rate = {rate: round_rate(rate) for rate in set(rates)}
+    rates = [stored_rate[rate] for rate in rates]
+    insert_columns(
+        Installment,
         {
-            "schedule_version_id": version.pk,
-            "number": row.number,
-            "due_date": row.due_date,
-            "principal": row.principal,
-            "interest": row.interest,
-            "fees": row.fees,
-            "escrow": row.escrow,
-            "total": row.total,
-            "balance_after": row.balance_after,
-            # As the column stores it (6 places), so the replay's terms match a read-back.
-            "rate": round_rate(row.rate if row.rate is not None else rate),
-            "interest_only": row.interest_only,
-            "fixed_interest": built.fixed_interest,
-            **UNBILLED,
-        }
-        for row in built.rows
-    ]
-    bulk_insert(Installment, rows)
-    return _replay_terms(loan, version, rows)
+            "schedule_version_id": [version.pk] * len(rows),
+            "number": [row.number for row in rows],
+            "due_date": [row.due_date for row in rows],
+            "principal": [row.principal for row in rows],
+            "interest": [row.interest for row in rows],
+            "fees": [row.fees for row in rows],
+            "escrow": [row.escrow for row in rows],
+            "total": [row.total for row in rows],
+            "balance_after": [row.balance_after for row in rows],
+            "rate": rates,
+            "interest_only": [row.interest_only for row in rows],
+            "fixed_interest": [built.fixed_interest] * len(rows),
+            **{name: [value] * len(rows) for name, value in UNBILLED.items()},
+        },
+    )
+    return _replay_terms(loan, version, built, rates)
 
 
-def _replay_terms(loan: Loan, version: ScheduleVersion, rows: list[dict]) -> LoanTerms:
+def _replay_terms(
+    loan: Loan, version: ScheduleVersion, built: BuiltSchedule, rates: list
+) -> LoanTerms:
     """What ``loans.services.replay.loan_terms(loan)`` reads back from the rows just
-    stored, built from them in memory: the catch-up does not read 360 rows back
+    stored, built in memory from the same values: the catch-up reads no rows back
     (tests/loans/test_boarding_perf_terms.py holds the two equal for every schedule type).
     """
+    fixed = built.fixed_interest
     return LoanTerms(
         funded_date=loan.funded_date,
         principal=loan.loan_amount,
@@ -263,14 +273,14 @@ def _replay_terms(loan: Loan, version: ScheduleVersion, rows: list[dict]) -> Loa
         day_count=loan.day_count,
         rows=tuple(
             ScheduledRow(
-                number=row["number"],
-                due_date=row["due_date"],
-                payment=row["principal"] + row["interest"],
-                interest_only=row["interest_only"],
-                rate=row["rate"],
-                fixed_interest=row["interest"] if row["fixed_interest"] else None,
+                row.number,
+                row.due_date,
+                row.principal + row.interest,
+                row.interest_only,
+                rate,
+                row.interest if fixed else None,
             )
-            for row in rows
+            for row, rate in zip(built.rows, rates, strict=True)
         ),
         hierarchy=loan.payment_hierarchy,
         prepay_to_principal=loan.prepay_to_principal,

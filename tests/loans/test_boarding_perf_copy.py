@@ -35,9 +35,9 @@ def test_copy_lines_match_value_by_value_formatting():
         for n in range(6)
     ]
     names = list(rows[0])
-    assert copy_lines(rows, names) == by_value(rows, names)
+    assert copy_lines([row[n] for row in rows] for n in names) == by_value(rows, names)
 
 
 def test_copy_lines_of_one_column_and_one_row():
-    assert copy_lines([{"a": 1}, {"a": 2}], ["a"]) == "1\n2\n"
-    assert copy_lines([{"a": None, "b": True}], ["a", "b"]) == "\\N\tt\n"
+    assert copy_lines([[1, 2]]) == "1\n2\n"
+    assert copy_lines([[None], (True,)]) == "\\N\tt\n"

@@ -104,11 +104,14 @@ class Bill:
 
 @dataclass(frozen=True, slots=True)
 class Opening:
-    """Period accrual sums, interest posted in the period, and everything accrued so far."""
+    """Period accrual sums, interest posted in the period, everything accrued so far, and
+    the window and annual % the day accrues with (None: past maturity, the per diem)."""
 
     period_sums: tuple[tuple[int, Decimal], ...]
     period_posted: Decimal
     accrued: Decimal
+    window: Window | None = None
+    rate: Decimal = ZERO
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +155,42 @@ class LoanState:
         return next((b for b in self.bills if not b.billed), None)
 
 
+def accrue_day(
+    sums: dict[int, Decimal],
+    posted: Decimal,
+    principal: Decimal,
+    day: date,
+    window: Window | None,
+    rate: Decimal,
+    day_count: str,
+    frequency: str,
+    *,
+    units: tuple[int, int] | None = None,
+) -> tuple[Decimal, Decimal]:
+    """accrual.md: one day's interest on ``principal``; returns (the day's amount, the
+    period's interest posted through the day). ``sums`` (the period's {basis: balance x
+    day units}) is updated in place; ``units``: the day's (basis, units) if known.
+
+    Posted through the day = round(rate x sums / (100 x basis), half-up), so the days of a
+    period add up to the period's rounded interest. The replay and the close of business
+    both accrue with this function.
+    """
+    if units is None:
+        units = (
+            day_units(day, day_count)
+            if window is None
+            else window_day_units(day, window, day_count, frequency)
+        )
+    basis, count = units
+    if count:
+        sums[basis] = sums.get(basis, _DECIMAL_ZERO) + principal * count
+    exact = _DECIMAL_ZERO  # interest_from_sums: sum of rate x S / (100 x basis)
+    for each_basis, total in sums.items():
+        exact += rate * total / (_HUNDRED * each_basis)
+    through = exact.quantize(CENT, rounding=ROUND_HALF_UP)
+    return through - posted, through
+
+
 class _Run:
     """Mutable working state of one replay (kept private: callers get a frozen LoanState)."""
 
@@ -189,7 +228,14 @@ class _Run:
         return run
 
     def opening(self) -> Opening:
-        return Opening(tuple(sorted(self.period_sums.items())), self.period_posted, self.accrued)
+        window, rate = self.accrual_terms()
+        return Opening(
+            tuple(sorted(self.period_sums.items())),
+            self.period_posted,
+            self.accrued,
+            window,
+            rate,
+        )
 
     def state(self, through: date, opening: Opening | None = None) -> LoanState:
         return LoanState(
@@ -276,30 +322,32 @@ class _Run:
     def accrue(self, day: date) -> None:
         """accrual.md: the day's interest on the principal after the day's events.
 
-        The hot loop of every replay (a day of a 30-year loan is ~11,000 calls): the
-        arithmetic is ``add_day`` + ``interest_from_sums`` + ``round_cents``, inlined, with
-        each window's day units computed once.
+        Days with an event or a bill; the quiet days between go through ``accrue_quiet``.
         """
         index = self.cursor
-        terms = self.terms
         if index is None:  # past maturity: the per diem, at the last row's rate
-            basis, units = day_units(day, terms.day_count)
-            rate = self.rate(-1)
+            window, rate = None, self.rate(-1)
         else:
-            basis, units = self._units_of(index, day)
-            rate = self.rate(index)
-        if units:
-            sums = self.period_sums
-            sums[basis] = sums.get(basis, _DECIMAL_ZERO) + self.principal * units
-        exact = _DECIMAL_ZERO  # interest_from_sums: sum of rate x S / (100 x basis)
-        for each_basis, total in self.period_sums.items():
-            exact += rate * total / (_HUNDRED * each_basis)
-        posted_through = exact.quantize(CENT, rounding=ROUND_HALF_UP)
-        amount = posted_through - self.period_posted
-        self.period_posted = posted_through
+            window, rate = self.windows[index], self.rate(index)
+        amount, self.period_posted = accrue_day(
+            self.period_sums,
+            self.period_posted,
+            self.principal,
+            day,
+            window,
+            rate,
+            self.terms.day_count,
+            self.terms.frequency,
+            units=None if index is None else self._units_of(index, day),
+        )
         self.interest += amount
         self.accrued += amount
         self.accruals.append((day, amount))
+
+    def accrual_terms(self) -> tuple[Window | None, Decimal]:
+        """The window and annual % the next accrual day uses."""
+        index = self.cursor
+        return (None, self.rate(-1)) if index is None else (self.windows[index], self.rate(index))
 
     def rate(self, index: int) -> Decimal:
         """Row ``index``'s annual % (tiers); the loan's rate for a row without one, or

@@ -155,6 +155,9 @@ class Loan(models.Model):
     next_due_date = models.DateField(null=True, blank=True)
     next_due_amount = models.DecimalField(**MONEY, default=ZERO)
     dpd = models.PositiveIntegerField(default=0)
+    oldest_unpaid_due = models.DateField(
+        null=True, blank=True, help_text="Due date of the oldest billed installment not paid."
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
 

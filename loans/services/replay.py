@@ -23,6 +23,7 @@ from decimal import Decimal
 from django.db.models import OuterRef, Q, Subquery, Sum
 
 from loans import ledger
+from loans.engine.accrual import Window
 from loans.engine.replay import (
     Bill,
     Event,
@@ -239,11 +240,33 @@ def opened_state(loan: Loan, schedule: Schedule, business_date: dt.date) -> Loan
         fees=loan.fees_balance,
         excess=loan.excess_balance,
         bills=schedule.bills(),
-        opening=Opening(
-            tuple((int(basis), Decimal(total)) for basis, total in carry["sums"]),
-            Decimal(carry["posted"]),
-            Decimal(carry["accrued"]),
-        ),
+        opening=opening_from_json(carry),
+    )
+
+
+def carry_json(opening: Opening, business_date: dt.date, version_id: int) -> dict:
+    """``Loan.carry``: the opening of ``business_date`` (the close of business reads it)."""
+    window = opening.window
+    return {
+        "date": business_date.isoformat(),
+        "version": version_id,
+        "sums": [[basis, str(total)] for basis, total in opening.period_sums],
+        "posted": str(opening.period_posted),
+        "accrued": str(opening.accrued),
+        "window": window
+        and [window.start.isoformat(), window.regular_start.isoformat(), window.end.isoformat()],
+        "rate": str(opening.rate),
+    }
+
+
+def opening_from_json(carry: dict) -> Opening:
+    window = carry["window"]
+    return Opening(
+        tuple((int(basis), Decimal(total)) for basis, total in carry["sums"]),
+        Decimal(carry["posted"]),
+        Decimal(carry["accrued"]),
+        window and Window(*(dt.date.fromisoformat(day) for day in window)),
+        Decimal(carry["rate"]),
     )
 
 
@@ -280,13 +303,7 @@ def _finish(
 ) -> LoanState:
     version_id = _write_projections(loan, state, business_date, schedule)
     opening = state.opening if state.through == business_date else None
-    loan.carry = opening and {
-        "date": business_date.isoformat(),
-        "version": version_id,
-        "sums": [[basis, str(total)] for basis, total in opening.period_sums],
-        "posted": str(opening.period_posted),
-        "accrued": str(opening.accrued),
-    }
+    loan.carry = opening and carry_json(opening, business_date, version_id)
     loan.last_closed_date = max(loan.last_closed_date, business_date - dt.timedelta(days=1))
     loan.save()
     return state
@@ -442,10 +459,16 @@ def _write_projections(
     if changed:
         bulk_update(Installment, PROJECTED_FIELDS, changed)
     loan.dpd = state.dpd(business_date)
+    loan.oldest_unpaid_due = oldest_unpaid_due(state)
     loan.amount_due = state.amount_due
     loan.next_due_date = upcoming.due_date if upcoming else None
     loan.next_due_amount = installments[upcoming.number][1] if upcoming else ZERO
     return version_id
+
+
+def oldest_unpaid_due(state: LoanState) -> dt.date | None:
+    """Due date of the oldest billed installment not fully paid (DPD counts from it)."""
+    return next((bill.due_date for bill in state.bills if bill.billed and bill.unpaid > 0), None)
 
 
 def _status(bill) -> str:

@@ -220,6 +220,45 @@ def maybe_profile(enabled: bool, *, top: int = 35, sort: str = "cumulative") -> 
         print(out.getvalue())
 
 
+AREAS = (  # (label, path fragment), first match wins
+    ("loans/engine (pure math)", "/loans/engine/"),
+    ("loans/services", "/loans/services/"),
+    ("loans/api (serializers, views)", "/loans/api/"),
+    ("loans (ledger, selectors, models...)", "/loans/"),
+    ("servicing (bulk, activity, auth...)", "/servicing/"),
+    ("rest_framework", "/rest_framework/"),
+    ("django ORM", "/django/db/"),
+    ("django (request, middleware...)", "/django/"),
+    ("builtins (Decimal ops, isinstance... from any caller)", "~"),
+)
+
+
+@contextlib.contextmanager
+def profile_by_area() -> Iterator[None]:
+    """cProfile, then own time summed by area of the code (the engine, services, DRF,
+    the ORM, the database driver...): where the CPU goes, in a few lines."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+        totals: dict[str, float] = {}
+        for (path, _line, name), (_cc, _nc, own, _cum, _callers) in pstats.Stats(
+            profiler
+        ).stats.items():
+            if "psycopg2" in name or "psycopg2" in path:
+                area = "psycopg2 (waiting for PostgreSQL)"
+            else:
+                area = next((label for label, part in AREAS if part in path), "other")
+            totals[area] = totals.get(area, 0.0) + own
+        whole = sum(totals.values()) or 1.0
+        print("  own time by area (profiled, so slower than real):", flush=True)
+        for area, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
+            share = 100 * seconds / whole
+            print(f"    {seconds * 1000:8.1f} ms {share:5.1f} %  {area}", flush=True)
+
+
 @contextlib.contextmanager
 def count_queries() -> Iterator[list]:
     """Yields a list that ends up holding the captured queries (DEBUG or not)."""

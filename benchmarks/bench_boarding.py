@@ -61,7 +61,55 @@ def main() -> None:
     for error in results.errors:
         c.note(f"error: {error}")
     c.report_rate("boarding", results.statuses.get(201, 0), "loans", seconds, TARGET)
+    api_in_process(token=token, funded=funded, payments=args.payments, profile=args.profile)
     c.finish(args)
+
+
+def api_in_process(*, token: str, funded: dt.date, payments: int, profile: bool) -> None:
+    """One boarding at a time through django.test.Client (auth, DRF, service, response):
+    wall and CPU time of this process (PostgreSQL's work is in the wall time only), the
+    SQL of one boarding by shape, and with --profile where the CPU goes."""
+    import json
+    import statistics
+    import time
+
+    from django.test import Client
+
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST="127.0.0.1")
+    payloads = (
+        c.term_loan_payload(n, funded_date=funded, number_of_payments=payments, prefix="PROC")
+        for n in range(1, 10**6)
+    )
+
+    def post() -> None:
+        response = client.post(
+            "/api/v1/loans/onboard", json.dumps(next(payloads)), content_type="application/json"
+        )
+        assert response.status_code == 201, response.content[:300]
+
+    post()  # warm
+    walls, cpus = [], []
+    for _ in range(30):
+        wall, cpu = time.perf_counter(), time.process_time()
+        post()
+        walls.append((time.perf_counter() - wall) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+    c.note(
+        f"in process, the whole API request: median {statistics.median(walls):.1f} ms wall, "
+        f"{statistics.median(cpus):.1f} ms CPU of this process, over {len(walls)} loans "
+        "(single thread)"
+    )
+    with c.count_queries() as queries:
+        post()
+    c.note(f"one boarding runs {len(queries)} SQL queries (and one COPY); by shape:")
+    print(c.summarize_queries(queries, top=30), flush=True)
+    if profile:
+        with c.profile_by_area():
+            for _ in range(10):
+                post()
+        with c.maybe_profile(True, sort="tottime"):
+            for _ in range(5):
+                post()
 
 
 if __name__ == "__main__":

@@ -128,10 +128,20 @@ def bulk_update(model: type[models.Model], fields: Sequence[str], rows: Sequence
             list(fields),
         )
         return
-    from psycopg2.extras import execute_values
+    from psycopg2.extras import Json, execute_values
 
     meta, quote = model._meta, connection.ops.quote_name
     columns = [meta.get_field(name) for name in fields]
+    json_columns = {
+        n for n, f in enumerate(columns, start=1) if f.get_internal_type() == "JSONField"
+    }
+    if json_columns:  # dicts and lists go in as JSON text
+        rows = [
+            tuple(
+                Json(v) if n in json_columns and v is not None else v for n, v in enumerate(row)
+            )
+            for row in rows
+        ]
     assignments = ", ".join(
         f"{quote(f.column)} = v.{quote(f.column)}::{f.db_type(connection)}" for f in columns
     )

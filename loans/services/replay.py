@@ -39,7 +39,7 @@ from loans.models import Installment, LedgerEntry, Loan
 from loans.selectors import current_schedule_version
 from servicing.bulk import bulk_update
 from servicing.errors import DomainError
-from servicing.money import ZERO
+from servicing.money import ZERO, round_cents
 
 Kind = LedgerEntry.Kind
 PROJECTED_FIELDS = (
@@ -406,7 +406,9 @@ def _post_accruals(
     wanted = state.accrued - sum(
         (amount for day, amount in state.accruals if day > closed_through), ZERO
     )
-    difference = wanted - (totals["posted"] or ZERO) - (totals["adjusted"] or ZERO)
+    # Cents in, cents out (SQLite sums decimals as floats: rounding restores the cents).
+    ledger_total = round_cents(totals["posted"] or ZERO) + round_cents(totals["adjusted"] or ZERO)
+    difference = wanted - ledger_total
     if difference:
         ledger.post_entry(
             loan,

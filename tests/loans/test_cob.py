@@ -1,0 +1,168 @@
+"""Close of business for loans: the set-based close equals the engine, to the cent."""
+
+import datetime as dt
+import io
+import itertools
+from decimal import Decimal as D
+
+import pytest
+
+import loans.cob as cob
+from loans.demo import seed_configuration, seed_loans
+from loans.models import LedgerEntry, Loan
+from loans.services.payments import post_payment
+from loans.services.rebuild import rebuild_loan
+from loans.services.replay import replay_loan
+from servicing.business_date import get_business_date, set_business_date
+from tests.loans.payloads import term_payload
+
+START = dt.date(2026, 3, 10)
+DAY_COUNTS = ("30/360", "ACT/360", "ACT/365", "ACT/ACT")
+FREQUENCIES = ("monthly", "weekly", "biweekly", "quarterly")
+Kind = LedgerEntry.Kind
+
+
+def board(**overrides):
+    from loans.api.onboarding import OnboardingInput
+    from loans.services.onboarding import onboard_loan
+
+    data = OnboardingInput(data=term_payload(**overrides))
+    data.is_valid(raise_exception=True)
+    return onboard_loan(data.validated_data)
+
+
+@pytest.fixture
+def portfolio(db):
+    """The demo portfolio (every schedule type, delinquent, paid ahead, a reversal) and a
+    term loan for each day count and frequency, fixed and tiered, some past maturity."""
+    set_business_date(START)
+    seed_configuration(io.StringIO())
+    seed_loans(io.StringIO())
+    steps = {"monthly": 31, "weekly": 7, "biweekly": 14, "quarterly": 92}
+    for n, (day_count, frequency) in enumerate(itertools.product(DAY_COUNTS, FREQUENCIES)):
+        funded = START - dt.timedelta(days=40 + 7 * n)
+        board(
+            application_number=f"COB-{n}",
+            borrower={**term_payload()["borrower"], "borrower_id": f"COB-B-{n}"},
+            funded_amount=f"{25000 + 1375 * n}.00",
+            funded_date=funded.isoformat(),
+            interest_rate=f"{5 + n * 0.37:.6f}",
+            day_count=day_count,
+            payment_frequency=frequency,
+            first_payment_date=(funded + dt.timedelta(days=steps[frequency] + n % 3)).isoformat(),
+            # A few are short enough to pass maturity during the run.
+            number_of_payments=2 if n % 5 == 0 else 24,
+        )
+    return list(Loan.objects.order_by("pk"))
+
+
+def run_cob(days: int, *, pay_every: int = 0) -> dict:
+    """Close ``days`` business dates as the COB step does; count each path."""
+    counts = {"quiet": 0, "engine": 0}
+    original = cob.close_quiet_loans
+
+    def counting(ids, business_date):
+        closed = original(ids, business_date)
+        counts["quiet"] += len(closed)
+        counts["engine"] += len(ids) - len(closed)
+        return closed
+
+    cob.close_quiet_loans = counting
+    try:
+        for k in range(days):
+            day = get_business_date()
+            if pay_every and k % pay_every == 0:
+                for loan in Loan.objects.filter(status=Loan.Status.OPEN)[::3]:
+                    if loan.principal_balance > 100:
+                        post_payment(loan, amount=D("75.00"), effective_date=day)
+            assert cob.close_loans(list(cob.select_loans_to_close(day)), day) == []
+            set_business_date(day + dt.timedelta(days=1))
+    finally:
+        cob.close_quiet_loans = original
+    return counts
+
+
+def test_set_based_close_equals_the_engine_on_a_generated_portfolio(portfolio):
+    adjustments = LedgerEntry.objects.filter(kind=Kind.ACCRUAL_ADJUSTMENT).count()
+    counts = run_cob(45, pay_every=6)
+    assert counts["quiet"] > 5 * counts["engine"] > 0  # both paths ran, mostly set-based
+
+    today = get_business_date()
+    for loan in Loan.objects.filter(status=Loan.Status.OPEN):
+        assert loan.last_closed_date == today - dt.timedelta(days=1)
+        # Every day the run closed is the engine's, to the cent (days before it were
+        # posted by boarding and the demo history, and trued up by adjustments).
+        engine = {
+            day: amount for day, amount in replay_loan(loan, through=today).accruals if day >= START
+        }
+        posted = dict(
+            loan.ledger_entries.filter(
+                kind=Kind.INTEREST_ACCRUAL, effective_date__gte=START
+            ).values_list("effective_date", "interest")
+        )
+        assert posted == {
+            day: amount for day, amount in engine.items() if amount and day in posted
+        }, loan.loan_number
+        assert all(day in posted for day, amount in engine.items() if amount and day < today)
+        # A full replay from the funding changes nothing: balances, projections, carry.
+        carry = loan.carry
+        assert rebuild_loan(loan).changed == {}, loan.loan_number
+        loan.refresh_from_db()
+        assert loan.carry == carry, loan.loan_number
+    assert LedgerEntry.objects.filter(kind=Kind.ACCRUAL_ADJUSTMENT).count() == adjustments
+
+
+def test_closing_a_date_twice_changes_nothing(portfolio):
+    day = get_business_date()
+    ids = list(cob.select_loans_to_close(day))
+    assert cob.close_loans(ids, day) == []
+    rows = LedgerEntry.objects.count()
+    assert list(cob.select_loans_to_close(day)) == []
+    assert cob.close_loans(ids, day) == []  # even when asked again for the same ids
+    assert LedgerEntry.objects.count() == rows
+
+
+def test_a_crash_inside_a_quiet_chunk_writes_nothing_and_the_rerun_completes(
+    portfolio, monkeypatch
+):
+    day = get_business_date()
+    ids = list(cob.select_loans_to_close(day))
+    rows = LedgerEntry.objects.count()
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(cob, "bulk_update", crash)
+    with pytest.raises(RuntimeError):
+        cob.close_quiet_loans(ids, day)
+    assert LedgerEntry.objects.count() == rows  # the chunk's transaction rolled back
+    monkeypatch.undo()
+    assert cob.close_loans(list(cob.select_loans_to_close(day)), day) == []
+    accruals = LedgerEntry.objects.filter(kind=Kind.INTEREST_ACCRUAL, effective_date=day)
+    assert accruals.count() == accruals.values("loan").distinct().count() > 0
+
+
+def test_a_failing_loan_fails_alone(portfolio, monkeypatch):
+    day = get_business_date()
+    bad = Loan.objects.filter(status=Loan.Status.OPEN).order_by("pk").first()
+    original = cob.sync_loan
+
+    def failing(loan, **kwargs):
+        if loan.pk == bad.pk:
+            raise ValueError("bad data")
+        return original(loan, **kwargs)
+
+    monkeypatch.setattr(cob, "sync_loan", failing)
+    monkeypatch.setattr(cob, "close_quiet_loans", lambda ids, business_date: set())
+    failures = cob.close_loans(list(cob.select_loans_to_close(day)), day)
+    assert failures == [(bad.loan_number, "ValueError: bad data")]
+    assert list(cob.select_loans_to_close(day)) == [bad.pk]
+
+
+def test_dpd_grows_by_a_day_on_a_quiet_close(portfolio):
+    delinquent = Loan.objects.filter(dpd__gt=0, status=Loan.Status.OPEN).first()
+    assert delinquent is not None
+    before = delinquent.dpd
+    run_cob(1)
+    delinquent.refresh_from_db()
+    assert delinquent.dpd in (before + 1, 0)  # 0 only if the day's billing cured nothing

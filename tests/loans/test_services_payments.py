@@ -166,9 +166,7 @@ def test_a_payment_above_what_the_loan_owes_is_refused(loan):
     post_payment(loan, amount=owed, effective_date=loan.funded_date)
 
 
-def test_a_same_day_payment_continues_from_the_opening_without_a_full_replay(
-    loan, monkeypatch
-):
+def test_a_same_day_payment_continues_from_the_opening_without_a_full_replay(loan, monkeypatch):
     """The common payment reads no event history: it continues from the stored opening
     state (balances, installments, carry), and writes what a full replay would."""
     at("2026-02-01")

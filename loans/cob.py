@@ -23,21 +23,34 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import transaction
+from django.db.models import F, Max, Sum, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from loans.engine.replay import accrue_day
+from loans.engine.replay import Opening, accrue_day
 from loans.locks import lock_loan
-from loans.models import LedgerEntry, Loan
+from loans.models import Installment, LedgerEntry, Loan
 from loans.schedules import FACTOR_RATE_TYPES
-from loans.services.replay import opening_from_json, sync_loan
+from loans.services.replay import PROJECTED_FIELDS, opening_from_json, sync_loan
 from servicing.bulk import bulk_insert, bulk_update
-from servicing.money import ZERO
+from servicing.money import ZERO, round_cents
 
 ONE_DAY = dt.timedelta(days=1)
 SYSTEM = "system"
-QUIET_FIELDS = ("interest_balance", "last_closed_date", "carry", "dpd")
+LOAN_FIELDS = (
+    "interest_balance",
+    "last_closed_date",
+    "carry",
+    "dpd",
+    "oldest_unpaid_due",
+    "amount_due",
+    "next_due_date",
+    "next_due_amount",
+)
+BILL_FIELDS = PROJECTED_FIELDS
 
 
 def select_loans_to_close(business_date: dt.date) -> Iterable[int]:
@@ -74,46 +87,130 @@ def close_loan(loan_id: int, business_date: dt.date) -> None:
 
 
 def close_quiet_loans(ids: list[int], business_date: dt.date) -> set[int]:
-    """Set-based close of the quiet loans among ``ids``; returns the ids it closed."""
+    """Set-based close of the quiet loans among ``ids``; returns the ids it closed.
+
+    Quiet: the carry is the opening of ``business_date``, the loan accrues daily (not a
+    factor-rate loan) and at most its next row is due tomorrow. That row is billed here
+    as the engine's ``bill_due`` does: interest = the period's accrual, principal = the
+    scheduled payment less it (interest-only rows none; the last row what is left).
+    """
     tomorrow = business_date + ONE_DAY
     with transaction.atomic():
         rows = _locked_quiet_rows(ids, business_date)
+        billing = {
+            row.pk
+            for row in rows
+            if row.opening.window is not None and row.opening.window.end <= tomorrow
+        }
+        # A factor-rate charge is recognized when billed: such loans bill on the engine path.
+        rows = [row for row in rows if not (row.fixed and row.pk in billing)]
+        billing = list(billing - {row.pk for row in rows if row.fixed})
+        upcoming, unpaid_principal = _next_rows(billing), _unpaid_billed_principal(billing)
         now = timezone.now()
-        accruals, updates = [], []
-        for loan_id, principal, interest, day_count, frequency, carry, oldest, fixed in rows:
-            opening = opening_from_json(carry)
-            if opening.window is not None and opening.window.end <= tomorrow:
-                continue  # a row is due tomorrow: billed by the engine path
+        accruals, loans, bills = [], [], []
+        for row in rows:
+            opening = row.opening
             sums = dict(opening.period_sums)
             amount, posted = ZERO, opening.period_posted
-            if principal > 0 and not fixed:
+            if row.principal > 0 and not row.fixed:
                 amount, posted = accrue_day(
                     sums,
                     posted,
-                    principal,
+                    row.principal,
                     business_date,
                     opening.window,
                     opening.rate,
-                    day_count,
-                    frequency,
+                    row.day_count,
+                    row.frequency,
                 )
             if amount:
-                accruals.append(_accrual_row(loan_id, business_date, amount, now))
-            new_carry = dict(carry)
-            new_carry.update(
+                accruals.append(_accrual_row(row.pk, business_date, amount, now))
+            carry = dict(row.carry)
+            carry.update(
                 date=tomorrow.isoformat(),
                 sums=[[basis, str(total)] for basis, total in sorted(sums.items())],
                 posted=str(posted),
                 accrued=str(opening.accrued + amount),
             )
-            dpd = (tomorrow - oldest).days if oldest is not None else 0
-            updates.append((loan_id, interest + amount, business_date, new_carry, max(dpd, 0)))
+            oldest, amount_due = row.oldest_unpaid_due, row.amount_due
+            next_due_date, next_due_amount = row.next_due_date, row.next_due_amount
+            if row.pk in billing:
+                due, following = upcoming.get(row.pk, (None, None))
+                if (
+                    due is None
+                    or due.due_date != tomorrow
+                    or (following is not None and following.due_date <= tomorrow)
+                ):
+                    continue  # not one plain row due tomorrow: the engine path bills it
+                principal = _billed_principal(
+                    due, row.principal - unpaid_principal.get(row.pk, ZERO), posted
+                )
+                total = principal + posted
+                bills.append((due.pk, True, principal, posted, ZERO, ZERO, _bill_status(total)))
+                amount_due += total
+                if total and oldest is None:
+                    oldest = tomorrow
+                window = following and [
+                    tomorrow.isoformat(),
+                    tomorrow.isoformat(),
+                    following.due_date.isoformat(),
+                ]
+                carry.update(
+                    sums=[],
+                    posted=str(ZERO),
+                    window=window,
+                    rate=str(following.rate if following else due.rate),
+                )
+                next_due_date = following.due_date if following else None
+                next_due_amount = following.total if following else ZERO
+            dpd = max((tomorrow - oldest).days, 0) if oldest is not None else 0
+            loans.append(
+                (
+                    row.pk,
+                    row.interest + amount,
+                    business_date,
+                    carry,
+                    dpd,
+                    oldest,
+                    amount_due,
+                    next_due_date,
+                    next_due_amount,
+                )
+            )
         bulk_insert(LedgerEntry, accruals)
-        bulk_update(Loan, QUIET_FIELDS, updates)
-    return {row[0] for row in updates}
+        bulk_update(Installment, BILL_FIELDS, bills)
+        bulk_update(Loan, LOAN_FIELDS, loans)
+    return {loan[0] for loan in loans}
 
 
-def _locked_quiet_rows(ids: list[int], business_date: dt.date) -> list[tuple]:
+class _QuietRow(NamedTuple):
+    pk: int
+    principal: Decimal
+    interest: Decimal
+    day_count: str
+    frequency: str
+    carry: dict
+    oldest_unpaid_due: dt.date | None
+    amount_due: Decimal
+    next_due_date: dt.date | None
+    next_due_amount: Decimal
+    fixed: bool
+    opening: Opening
+
+
+class _Row(NamedTuple):
+    pk: int
+    number: int
+    due_date: dt.date
+    principal: Decimal
+    interest: Decimal
+    interest_only: bool
+    rate: Decimal
+    total: Decimal
+    is_last: bool
+
+
+def _locked_quiet_rows(ids: list[int], business_date: dt.date) -> list[_QuietRow]:
     """The chunk's loans whose carry is the opening of ``business_date``, locked."""
     if not ids:
         return []
@@ -134,10 +231,80 @@ def _locked_quiet_rows(ids: list[int], business_date: dt.date) -> list[tuple]:
             "payment_frequency",
             "carry",
             "oldest_unpaid_due",
+            "amount_due",
+            "next_due_date",
+            "next_due_amount",
             "schedule_type",
         )
     )
-    return [(*row[:-1], row[-1] in FACTOR_RATE_TYPES) for row in rows]
+    return [
+        _QuietRow(*row[:-1], row[-1] in FACTOR_RATE_TYPES, opening_from_json(row[5]))
+        for row in rows
+    ]
+
+
+def _next_rows(loan_ids: list[int]) -> dict[int, tuple[_Row, _Row | None]]:
+    """Each loan's first two unbilled rows of its current schedule (one query)."""
+    if not loan_ids:
+        return {}
+    by_version = {"partition_by": [F("schedule_version_id")]}
+    rows = (
+        Installment.objects.filter(
+            schedule_version__loan_id__in=loan_ids, schedule_version__is_current=True, billed=False
+        )
+        # Over the unbilled rows: the last row is unbilled while any row is.
+        .annotate(
+            last=Window(Max("number"), **by_version),
+            n=Window(RowNumber(), order_by=F("number").asc(), **by_version),
+        )
+        .filter(n__lte=2)
+        .order_by("schedule_version__loan_id", "number")
+        .values_list(
+            "schedule_version__loan_id",
+            "pk",
+            "number",
+            "due_date",
+            "principal",
+            "interest",
+            "interest_only",
+            "rate",
+            "total",
+            "last",
+        )
+    )
+    found: dict[int, list[_Row]] = {}
+    for loan_id, *values, last in rows:
+        found.setdefault(loan_id, []).append(_Row(*values, values[1] == last))
+    return {
+        loan_id: (rows[0], rows[1] if len(rows) > 1 else None) for loan_id, rows in found.items()
+    }
+
+
+def _unpaid_billed_principal(loan_ids: list[int]) -> dict[int, Decimal]:
+    if not loan_ids:
+        return {}
+    rows = (
+        Installment.objects.filter(
+            schedule_version__loan_id__in=loan_ids, schedule_version__is_current=True, billed=True
+        )
+        .values("schedule_version__loan_id")
+        .annotate(unpaid=Sum(F("billed_principal") - F("paid_principal")))
+    )
+    return {row["schedule_version__loan_id"]: round_cents(row["unpaid"]) for row in rows}
+
+
+def _billed_principal(row: _Row, unbilled: Decimal, interest: Decimal) -> Decimal:
+    """The engine's ``bill_due``: the last row takes what is left, an interest-only row
+    none, a level row its payment less the interest (never more than is unbilled)."""
+    if row.is_last:
+        return unbilled
+    if row.interest_only:
+        return ZERO
+    return min(unbilled, max(ZERO, row.principal + row.interest - interest))
+
+
+def _bill_status(total: Decimal) -> str:
+    return Installment.Status.PAID if not total else Installment.Status.DUE
 
 
 def _accrual_row(loan_id: int, day: dt.date, amount: Decimal, now) -> dict:

@@ -12,7 +12,7 @@ from loans.demo import seed_configuration, seed_loans
 from loans.models import LedgerEntry, Loan
 from loans.services.payments import post_payment
 from loans.services.rebuild import rebuild_loan
-from loans.services.replay import replay_loan
+from loans.services.replay import PROJECTED_FIELDS, replay_loan
 from servicing.business_date import get_business_date, set_business_date
 from tests.loans.payloads import term_payload
 
@@ -54,6 +54,14 @@ def portfolio(db):
             number_of_payments=2 if n % 5 == 0 else 24,
         )
     return list(Loan.objects.order_by("pk"))
+
+
+def installments(loan) -> list[tuple]:
+    return list(
+        loan.schedule_versions.get(is_current=True)
+        .installments.order_by("number")
+        .values_list("number", *PROJECTED_FIELDS)
+    )
 
 
 def run_cob(days: int, *, pay_every: int = 0) -> dict:
@@ -106,11 +114,13 @@ def test_set_based_close_equals_the_engine_on_a_generated_portfolio(portfolio):
             day: amount for day, amount in engine.items() if amount and day in posted
         }, loan.loan_number
         assert all(day in posted for day, amount in engine.items() if amount and day < today)
-        # A full replay from the funding changes nothing: balances, projections, carry.
-        carry = loan.carry
+        # A full replay from the funding changes nothing: balances, projections (the
+        # installments the close billed), the carry.
+        carry, bills = loan.carry, installments(loan)
         assert rebuild_loan(loan).changed == {}, loan.loan_number
         loan.refresh_from_db()
         assert loan.carry == carry, loan.loan_number
+        assert installments(loan) == bills, loan.loan_number
     assert LedgerEntry.objects.filter(kind=Kind.ACCRUAL_ADJUSTMENT).count() == adjustments
 
 

@@ -7,7 +7,7 @@ import secrets
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Subquery, Sum
 
 from loans import ledger
 from loans.engine.replay import LoanTerms, ScheduledRow
@@ -64,25 +64,31 @@ def _already_onboarded(application_number: str, loan_number: str) -> DomainError
     )
 
 
-def product_for_code(code: str) -> Product:
-    product = Product.objects.filter(code=code, is_active=True).first()
+def product_for_code(code: str, *, investor_code: str | None = None) -> Product:
+    """The active product of ``code``; its ``investor_pk`` is the id of the investor of
+    ``investor_code`` (or the default investor), read in the same query."""
+    investors = (
+        Investor.objects.filter(code=investor_code)
+        if investor_code
+        else Investor.objects.filter(is_default=True)
+    )
+    product = (
+        Product.objects.filter(code=code, is_active=True)
+        .annotate(investor_pk=Subquery(investors.order_by("pk").values("pk")[:1]))
+        .first()
+    )
     if product is None:
         raise InvalidInput(f"No active product with code {code!r}.", field="product_code")
     return product
 
 
-def _investor(code: str | None) -> Investor:
-    investor = (
-        Investor.objects.filter(code=code).first()
-        if code
-        else Investor.objects.filter(is_default=True).first()
-    )
-    if investor is None:
+def _check_investor(product: Product, code: str | None) -> int:
+    if product.investor_pk is None:
         raise InvalidInput(
             f"No investor with code {code!r}." if code else "No default investor is configured.",
             field="investor_code",
         )
-    return investor
+    return product.investor_pk
 
 
 def upsert_borrower(data: dict) -> Borrower:
@@ -122,9 +128,9 @@ def _board(data: dict, *, actor) -> Loan:
             f"{business_date.isoformat()}.",
             field="funded_date",
         )
-    product = product_for_code(data["product_code"])
+    product = product_for_code(data["product_code"], investor_code=data.get("investor_code"))
     check_product_kind(data, product)
-    investor = _investor(data.get("investor_code"))
+    investor_id = _check_investor(product, data.get("investor_code"))
     borrower = upsert_borrower(data["borrower"])
     if data.get("scf"):
         _check_scf_limit(borrower, data)
@@ -136,7 +142,7 @@ def _board(data: dict, *, actor) -> Loan:
         application_number=data["application_number"],
         loan_type=data["loan_type"],
         product=product,
-        investor=investor,
+        investor_id=investor_id,
         borrower=borrower,
         kind=product.kind,
         funded_amount=data["funded_amount"],

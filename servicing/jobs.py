@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from servicing.activity import record_activity
+from servicing.errors import DomainError
 from servicing.models import JobItemError, JobRun
 
 
@@ -41,9 +44,42 @@ def start_job(job_id: int, *, total: int | None = None) -> None:
     JobRun.objects.filter(pk=job_id, state=JobRun.State.QUEUED).update(**fields)
 
 
+def claim_job(job_id: int, *, stale_after: dt.timedelta) -> bool:
+    """Compare-and-set: take a job for a new or resumed attempt; False if a live run holds it.
+
+    Any job but a succeeded one may be claimed, unless it is running and showed a sign
+    of life (``heartbeat_at``) within ``stale_after``: a worker that died leaves its job
+    running, and that job becomes claimable once it has been silent that long.
+    A resumed attempt keeps what was done (total starts at done) and drops the previous
+    attempt's item errors: those items are tried again and re-recorded if they fail.
+    """
+    now = timezone.now()
+    alive = Q(state=JobRun.State.RUNNING, heartbeat_at__gte=now - stale_after)
+    with transaction.atomic():
+        claimed = (
+            JobRun.objects.filter(pk=job_id)
+            .exclude(state=JobRun.State.SUCCEEDED)
+            .exclude(alive)
+            .update(
+                state=JobRun.State.RUNNING,
+                heartbeat_at=now,
+                started_at=Coalesce("started_at", Value(now)),
+                finished_at=None,
+                message="",
+                total=F("done"),
+                failed=0,
+            )
+        )
+        if claimed:
+            JobItemError.objects.filter(job_run_id=job_id).delete()
+    return bool(claimed)
+
+
 def add_progress(job_id: int, *, done: int = 0, failed: int = 0) -> None:
-    """Add to the counters in one UPDATE, safe from concurrent chunk workers."""
-    JobRun.objects.filter(pk=job_id).update(done=F("done") + done, failed=F("failed") + failed)
+    """Add to the counters in one UPDATE, safe from concurrent chunk workers; a heartbeat too."""
+    JobRun.objects.filter(pk=job_id).update(
+        done=F("done") + done, failed=F("failed") + failed, heartbeat_at=timezone.now()
+    )
 
 
 def record_item_errors(job_id: int, errors: list[tuple[str, str]]) -> None:
@@ -78,3 +114,23 @@ def finish_job(job_id: int, *, message: str = "", crashed: bool = False) -> JobR
         business_date=job.business_date,
     )
     return job
+
+
+def wait_for_job(job_id: int, *, stale_after: dt.timedelta, poll_seconds: float = 0.5) -> JobRun:
+    """Poll a job row until it finishes. For commands only: a task that waits on the queue
+    it runs from (one ``--pool=solo`` worker) waits forever.
+
+    Gives up when the job shows no sign of life for ``stale_after`` (no worker, or it died).
+    """
+    while True:
+        job = JobRun.objects.get(pk=job_id)
+        if job.is_finished:
+            return job
+        last = job.heartbeat_at or job.created_at
+        if timezone.now() - last > stale_after:
+            raise DomainError(
+                "job_stalled",
+                f"{job} shows no progress since {timezone.localtime(last):%Y-%m-%d %H:%M:%S}: "
+                "is a Celery worker running? Run it again to resume.",
+            )
+        time.sleep(poll_seconds)

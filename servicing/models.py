@@ -141,6 +141,9 @@ class JobRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A running job's last sign of life (start, each chunk's progress). A running job
+    # silent for longer than COB_STALE_AFTER_SECONDS is taken to be dead and may be resumed.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -153,6 +156,10 @@ class JobRun(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(done__lte=models.F("total")) | Q(total=0), name="job_done_within_total"
+            ),
+            # One close of business per business date: a re-run resumes the same row.
+            models.UniqueConstraint(
+                fields=["business_date"], condition=Q(kind="cob"), name="one_cob_job_per_date"
             ),
         ]
 

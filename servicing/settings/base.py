@@ -7,10 +7,12 @@ DATABASE_URL are required: start-up stops rather than run with an insecure defau
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from servicing.env import env_bool, env_int, env_list, env_str
 
@@ -145,10 +147,32 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+
+# --- Close of business (servicing/cob.py, README "Close of business") ------------------
+# Local time (TIME_ZONE) at which beat queues COB for the current business date.
+COB_TIME = env_str("COB_TIME", "22:00")
+try:
+    _cob_at = dt.time.fromisoformat(COB_TIME)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"COB_TIME must be HH:MM, not {COB_TIME!r}.") from exc
+# Loan ids per Celery task.
+COB_CHUNK_SIZE = env_int("COB_CHUNK_SIZE", 5000)
+if COB_CHUNK_SIZE < 1:
+    raise ImproperlyConfigured("COB_CHUNK_SIZE must be at least 1.")
+# On: a date with failed items keeps the business date until a re-run clears them.
+# Off (default): the date moves on and failed loans stay behind for the next date's run.
+COB_BLOCK_ON_ERRORS = env_bool("COB_BLOCK_ON_ERRORS", False)
+# A running COB job silent this long is taken to be dead: a re-run may resume it.
+COB_STALE_AFTER_SECONDS = env_int("COB_STALE_AFTER_SECONDS", 900)
+
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {
         "task": "servicing.tasks.purge_idempotency_keys_task",
         "schedule": crontab(minute=17, hour="*/6"),
+    },
+    "close-of-business": {
+        "task": "servicing.tasks.run_cob_task",
+        "schedule": crontab(minute=_cob_at.minute, hour=_cob_at.hour),
     },
 }
 if REDIS_URL:

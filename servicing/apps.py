@@ -14,6 +14,8 @@ class ServicingConfig(AppConfig):
         from servicing.roles import ADMIN, ALL_ROLES, OPS, SUPERVISOR
 
         register_nav(NavItem("ops", "Jobs", "job-list", (OPS, ADMIN, SUPERVISOR), order=10))
+        cob_roles = (OPS, ADMIN, SUPERVISOR)
+        register_nav(NavItem("ops", "Close of business", "close-of-business", cob_roles, order=20))
         register_nav(NavItem("ops", "Business date", "business-date", (OPS, ADMIN), order=90))
         register_nav(NavItem("admin", "Activity", "activity", ALL_ROLES, order=10))
         register_nav(NavItem("admin", "Admin site", "admin:index", (ADMIN, OPS), order=20))

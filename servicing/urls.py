@@ -20,6 +20,7 @@ urlpatterns = [
     path("activity/", views.activity_list, name="activity"),
     path("ops/jobs/", views.job_list, name="job-list"),
     path("ops/jobs/<int:job_id>/", views.job_detail, name="job-detail"),
+    path("ops/close-of-business/", views.close_of_business_page, name="close-of-business"),
     path("ops/business-date/", views.business_date_page, name="business-date"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

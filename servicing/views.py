@@ -1,4 +1,4 @@
-"""Kernel pages: dashboard, search, activity, ops jobs, business date, health."""
+"""Kernel pages: dashboard, search, activity, ops jobs, close of business, business date, health."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from servicing.business_date import get_business_date, set_business_date
+from servicing.cob import cob_steps, queue_cob
 from servicing.errors import DomainError
-from servicing.forms import BusinessDateForm
+from servicing.forms import BusinessDateForm, CloseOfBusinessForm
 from servicing.models import ActivityEntry, JobRun
 from servicing.registry import SEARCH_PROVIDERS
 from servicing.roles import ADMIN, ALL_ROLES, OPS, SUPERVISOR, role_required
@@ -110,6 +111,31 @@ def business_date_page(request):
             messages.success(request, f"Business date set to {form.cleaned_data['date']:%Y-%m-%d}.")
             return redirect("business-date")
     return render(request, "servicing/business_date.html", {"form": form})
+
+
+@role_required(OPS, SUPERVISOR, ADMIN)
+def close_of_business_page(request):
+    business_date = get_business_date()
+    form = CloseOfBusinessForm(
+        request.POST or None, business_date=business_date, initial={"through": business_date}
+    )
+    if request.method == "POST" and form.is_valid():
+        through = form.cleaned_data["through"]
+        try:
+            job = queue_cob(through, actor=request.user)
+        except DomainError as exc:
+            form.add_error("through", exc.message)
+        else:
+            messages.success(
+                request, f"Close of business started for {business_date} through {through}."
+            )
+            return redirect("job-detail", job.pk)
+    recent_jobs = JobRun.objects.filter(kind=JobRun.Kind.COB).order_by("-business_date")[:10]
+    return render(
+        request,
+        "servicing/close_of_business.html",
+        {"form": form, "steps": cob_steps(), "recent_jobs": recent_jobs},
+    )
 
 
 @login_not_required

@@ -163,7 +163,14 @@ def run_cob(
     _refuse_past(through, get_business_date())
     jobs = []
     while (business_date := get_business_date()) <= through:
-        job = close_business_date(business_date, actor=actor)
+        try:
+            job = close_business_date(business_date, actor=actor)
+        except DomainError:
+            raise
+        except Exception:
+            # Eager Celery raises a step's error here; the job is marked failed (and the
+            # error logged) already, as a worker would: report it the same way.
+            job = JobRun.objects.get(kind=JobRun.Kind.COB, business_date=business_date)
         job = wait_for_job(job.pk, stale_after=_stale_after())
         jobs.append(job)
         if on_date is not None:

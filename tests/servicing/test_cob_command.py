@@ -58,6 +58,17 @@ def test_run_cob_refuses_a_date_before_the_business_date(steps):
     assert get_business_date() == BD
 
 
+def test_run_cob_stops_at_a_failed_date_and_says_so(steps, capsys):
+    def run_once(business_date):
+        raise OSError("outbound folder missing")
+
+    register_cob_step("credit_file", order=5, run_once=run_once)
+    with pytest.raises(CommandError, match=r"2026-11-23 failed .*OSError: outbound folder missing"):
+        call_command("run_cob", "--through", "2026-11-25")
+    assert capsys.readouterr().out.startswith("2026-11-23  Failed: 2 done, 1 failed of 3")
+    assert get_business_date() == BD
+
+
 def test_run_cob_refuses_a_bad_date(steps):
     with pytest.raises(CommandError, match="Not a date"):
         call_command("run_cob", "--through", "23/11/2026")

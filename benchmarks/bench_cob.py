@@ -256,7 +256,7 @@ def start_workers(count: int) -> list[subprocess.Popen]:
     procs = []
     for k in range(count):
         procs.append(
-            subprocess.Popen(
+            subprocess.Popen(  # noqa: S603 (our own venv's celery, fixed arguments)
                 [
                     str(c.VENV_BIN / "celery"),
                     "-A",

@@ -6,10 +6,12 @@ class LoansConfig(AppConfig):
     verbose_name = "Loans"
 
     def ready(self) -> None:
+        from loans.cob import close_loans, select_loans_to_close
         from loans.demo import seed_configuration, seed_loans
         from loans.search import search_provider
         from loans.selectors import last_closed_date
         from servicing.business_date import register_floor
+        from servicing.cob import register_cob_step
         from servicing.registry import NavItem, register_demo_seeder, register_nav, register_search
         from servicing.roles import ALL_ROLES
 
@@ -19,5 +21,14 @@ class LoansConfig(AppConfig):
         register_search(search_provider)
         # The business date never moves behind a date a loan was closed for.
         register_floor(last_closed_date)
+        # spec/accrual.md COB steps 1-4 for loans: accrual of the date, then the next date's
+        # billing and DPD (one pass per loan; default interest and repricing join it).
+        register_cob_step(
+            "loans",
+            order=1,
+            select=select_loans_to_close,
+            run_chunk=close_loans,
+            label="Loans: accrual, billing, DPD",
+        )
         register_demo_seeder(10, "investors and products", seed_configuration)
         register_demo_seeder(20, "demo loans", seed_loans)

@@ -112,7 +112,7 @@ def close_quiet_loans(ids: list[int], business_date: dt.date) -> set[int]:
             opening = row.opening
             sums = dict(opening.period_sums)
             amount, posted = ZERO, opening.period_posted
-            if row.principal > 0 and not row.fixed:
+            if row.principal > 0 and not row.fixed and opening.accruing:
                 amount, posted = accrue_day(
                     sums,
                     posted,

@@ -46,6 +46,12 @@ class ReverseForm(forms.Form):
     reason = forms.CharField(max_length=400, help_text="e.g. Returned ACH R01 (NSF)")
 
 
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500, help_text="Recorded with the change and in the activity."
+    )
+
+
 class PayoffForm(forms.Form):
     date = forms.DateField(widget=DATE, label="Payoff date")
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path(f"{LOAN}/waive/", views_actions.fee_waive, name="fee-waive"),
     path(f"{LOAN}/payoff/", views_actions.payoff, name="payoff"),
     path(f"{LOAN}/note/", views_actions.note_create, name="note-create"),
+    path(f"{LOAN}/non-accrual/", views_actions.non_accrual, name="non-accrual"),
     path(
         f"{LOAN}/transactions/<int:entry_id>/reverse/",
         views_actions.payment_reverse,

@@ -7,9 +7,18 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from loans import selectors
-from loans.forms import FeeForm, NoteForm, PaymentForm, PayoffForm, ReverseForm, WaiveForm
+from loans.forms import (
+    FeeForm,
+    NoteForm,
+    PaymentForm,
+    PayoffForm,
+    ReasonForm,
+    ReverseForm,
+    WaiveForm,
+)
 from loans.models import LedgerEntry
 from loans.models.ledger import Bucket
+from loans.services.accrual_status import set_non_accrual
 from loans.services.catch_up import catch_up
 from loans.services.fees import apply_fee, waive_fee
 from loans.services.notes import add_note
@@ -178,4 +187,39 @@ def note_create(request, loan_number: str):
         request,
         "loans/action_form.html",
         {"loan": loan, "form": form, "title": "Add note", "button": "Add note"},
+    )
+
+
+@role_required(SUPERVISOR, ADMIN)
+def non_accrual(request, loan_number: str):
+    """Set non-accrual on the loan, or lift it (whichever it is not now), with a reason."""
+    loan = _loan(loan_number)
+    setting = not loan.non_accrual
+    form = ReasonForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            set_non_accrual(
+                loan, non_accrual=setting, reason=form.cleaned_data["reason"], actor=request.user
+            )
+            text = "The loan is non-accrual." if setting else "Accrual resumed."
+            return _done(request, loan, text, tab="activity")
+        except DomainError as exc:
+            _add_error(form, exc)
+    intro = (
+        f"From {get_business_date():%Y-%m-%d} the loan accrues no interest until a supervisor "
+        "lifts non-accrual. Interest accrued so far stays owed."
+        if setting
+        else f"The daily accrual resumes from {get_business_date():%Y-%m-%d}."
+    )
+    return render(
+        request,
+        "loans/action_form.html",
+        {
+            "loan": loan,
+            "form": form,
+            "title": "Set non-accrual" if setting else "Lift non-accrual",
+            "button": "Set non-accrual" if setting else "Lift non-accrual",
+            "intro": intro,
+            "danger": setting,
+        },
     )

@@ -63,7 +63,8 @@ class LoanTerms:
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """A money event: ``payment``, ``fee``, ``fee_waiver`` or ``reversal`` (of ``reverses``)."""
+    """An event: ``payment``, ``fee``, ``fee_waiver``, ``reversal`` (of ``reverses``), or
+    ``accrual_stop`` / ``accrual_resume`` (non-accrual set and lifted: no amount)."""
 
     ref: str
     kind: str
@@ -112,6 +113,7 @@ class Opening:
     accrued: Decimal
     window: Window | None = None
     rate: Decimal = ZERO
+    accruing: bool = True  # False while the loan is non-accrual
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +136,7 @@ class LoanState:
     # The accrual state of the day ``through`` before its accrual (after its billing and
     # events): a later event of that day continues from here (see ``opening_state``).
     opening: Opening | None = None
+    accruing: bool = True  # spec/accrual.md: a non-accrual loan accrues nothing
 
     def split_of(self, ref: str) -> dict[str, Decimal]:
         return dict(dict(self.splits)[ref])
@@ -206,6 +209,7 @@ class _Run:
         self.windows = _Windows(terms)
         self.cursor: int | None = 0 if self.bills else None
         self.fixed = any(row.fixed_interest is not None for row in terms.rows)
+        self.accruing = True
         self.period_sums: dict[int, Decimal] = {}
         self.period_posted = ZERO
         self.accrued = ZERO
@@ -224,6 +228,7 @@ class _Run:
         run.cursor = run.current
         run.period_sums, run.period_posted = dict(state.period_sums), state.period_posted
         run.accrued = state.accrued
+        run.accruing = state.accruing
         run.accruals, run.splits = list(state.accruals), dict(state.splits)
         return run
 
@@ -235,6 +240,7 @@ class _Run:
             self.accrued,
             window,
             rate,
+            self.accruing,
         )
 
     def state(self, through: date, opening: Opening | None = None) -> LoanState:
@@ -252,6 +258,7 @@ class _Run:
             period_posted=self.period_posted,
             accrued=self.accrued,
             opening=opening,
+            accruing=self.accruing,
         )
 
     @property
@@ -299,6 +306,9 @@ class _Run:
             return
         if event.kind == "fee_waiver":
             self.fees -= min(amount, self.fees)
+            return
+        if event.kind in ("accrual_stop", "accrual_resume"):
+            self.accruing = event.kind == "accrual_resume"
             return
         if event.kind != "payment":
             raise ValueError(f"unknown event kind {event.kind!r}")
@@ -348,6 +358,11 @@ class _Run:
         """The window and annual % the next accrual day uses."""
         index = self.cursor
         return (None, self.rate(-1)) if index is None else (self.windows[index], self.rate(index))
+
+    @property
+    def accrues(self) -> bool:
+        """Daily interest runs: principal owed, not a factor-rate loan, not non-accrual."""
+        return self.principal > 0 and not self.fixed and self.accruing
 
     def rate(self, index: int) -> Decimal:
         """Row ``index``'s annual % (tiers); the loan's rate for a row without one, or
@@ -540,7 +555,7 @@ def replay(
             run.apply(event)
         if day == through:
             opening = run.opening()
-        if run.principal > 0 and not run.fixed:
+        if run.accrues:
             run.accrue(day)
         day += one_day
         # The days before the next event, bill or ``through`` are quiet: accrued at once.
@@ -556,7 +571,7 @@ def replay(
             if d is not None
         )
         if stop > day:
-            if run.principal > 0 and not run.fixed:
+            if run.accrues:
                 run.accrue_quiet(day, stop)
             day = stop
     return run.state(through, opening)
@@ -593,6 +608,7 @@ def opening_state(
         period_sums=opening.period_sums,
         period_posted=opening.period_posted,
         accrued=opening.accrued,
+        accruing=opening.accruing,
     )
 
 

@@ -1,15 +1,20 @@
 """Loan tables, one module per aggregate: configuration, parties, loans, schedules, ledger."""
 
+from loans.models.accrual import AccrualStatusChange
 from loans.models.config import DayCount, Investor, PaymentFrequency, PaymentHierarchy, Product
+from loans.models.indexes import IndexSource, IndexValue
 from loans.models.ledger import Bucket, LedgerEntry, Note
 from loans.models.loan import Borrower, Loan, LoanTier
 from loans.models.scf import ScfInvoice
 from loans.models.schedule import Installment, ScheduleVersion
 
 __all__ = [
+    "AccrualStatusChange",
     "Borrower",
     "Bucket",
     "DayCount",
+    "IndexSource",
+    "IndexValue",
     "Installment",
     "Investor",
     "LedgerEntry",

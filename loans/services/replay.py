@@ -35,7 +35,7 @@ from loans.engine.replay import (
     replay,
     reserve_waived_fees,
 )
-from loans.models import Installment, LedgerEntry, Loan
+from loans.models import AccrualStatusChange, Installment, LedgerEntry, Loan
 from loans.selectors import current_schedule_version
 from servicing.bulk import bulk_update
 from servicing.errors import DomainError
@@ -145,21 +145,30 @@ def events_in_force(loan: Loan, *, extra: list[Event] = ()) -> tuple[list[Event]
         if row.reversal_id is None:
             first = root(row)
             keyed.append(((row.effective_date, first.posted_at, first.pk), row))
+    # Non-accrual set and lifted: events of their day, in the order they happened.
+    for change in loan.accrual_status_changes.all():
+        keyed.append(((change.effective_date, change.created_at, 0), change))
     keyed.sort(key=lambda pair: pair[0])
-    events = [
-        Event(
-            ref=str(row.pk),
-            kind=EVENT_KINDS[row.kind],
-            effective_date=row.effective_date,
-            amount=row.fees if row.kind != Kind.PAYMENT else row.amount,
-            hierarchy=row.details.get("hierarchy"),
-        )
-        for _, row in keyed
-    ]
+    events = [_event(row) for _, row in keyed]
     events.extend(extra)
     events.sort(key=lambda e: e.effective_date)  # stable: same-day order is kept
     events = reserve_waived_fees(events)  # a posted waiver's amount never changes
-    return events, {str(row.pk): row for _, row in keyed}
+    return events, {str(row.pk): row for _, row in keyed if isinstance(row, LedgerEntry)}
+
+
+def _event(row: LedgerEntry | AccrualStatusChange) -> Event:
+    if isinstance(row, AccrualStatusChange):
+        kind = "accrual_stop" if row.non_accrual else "accrual_resume"
+        return Event(
+            ref=f"accrual-{row.pk}", kind=kind, effective_date=row.effective_date, amount=ZERO
+        )
+    return Event(
+        ref=str(row.pk),
+        kind=EVENT_KINDS[row.kind],
+        effective_date=row.effective_date,
+        amount=row.fees if row.kind != Kind.PAYMENT else row.amount,
+        hierarchy=row.details.get("hierarchy"),
+    )
 
 
 def ledger_reversal_id() -> Subquery:
@@ -256,6 +265,7 @@ def carry_json(opening: Opening, business_date: dt.date, version_id: int) -> dic
         "window": window
         and [window.start.isoformat(), window.regular_start.isoformat(), window.end.isoformat()],
         "rate": str(opening.rate),
+        "accruing": opening.accruing,
     }
 
 
@@ -267,6 +277,7 @@ def opening_from_json(carry: dict) -> Opening:
         Decimal(carry["accrued"]),
         window and Window(*(dt.date.fromisoformat(day) for day in window)),
         Decimal(carry["rate"]),
+        carry.get("accruing", True),
     )
 
 

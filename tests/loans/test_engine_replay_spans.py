@@ -30,7 +30,7 @@ def loans_and_events(draw):
     events = [
         engine.Event(
             f"e{i}",
-            draw(st.sampled_from(["payment", "payment", "fee"])),
+            draw(st.sampled_from(["payment", "payment", "fee", "accrual_stop", "accrual_resume"])),
             funded + timedelta(days=draw(st.integers(0, 1200))),
             draw(st.decimals(D("0.01"), D("50000"), places=2)),
         )

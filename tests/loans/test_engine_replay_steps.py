@@ -61,7 +61,9 @@ def test_continuing_cannot_reverse_a_payment_already_applied():
 
 events_strategy = st.lists(
     st.tuples(
-        st.sampled_from(["payment", "payment", "payment", "fee", "fee_waiver"]),
+        st.sampled_from(
+            ["payment", "payment", "payment", "fee", "fee_waiver", "accrual_stop", "accrual_resume"]
+        ),
         st.integers(min_value=0, max_value=170),
         st.decimals(min_value=D("0.01"), max_value=D("700"), places=2),
         st.sampled_from(["system", "schedule"]),

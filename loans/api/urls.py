@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loans.api import actions, borrowers, config, views
+from loans.api import actions, borrowers, config, indexes, views
 
 LOAN = "loans/<str:loan_number>"
 
@@ -26,5 +26,12 @@ urlpatterns = [
         "borrowers/<str:borrower_id>",
         borrowers.BorrowerDetailApi.as_view(),
         name="api-borrower-detail",
+    ),
+    path("indexes", indexes.IndexListApi.as_view(), name="api-index-list"),
+    path("indexes/<str:code>", indexes.IndexDetailApi.as_view(), name="api-index-detail"),
+    path(
+        "indexes/<str:code>/values",
+        indexes.IndexValueCreateApi.as_view(),
+        name="api-index-values",
     ),
 ]

@@ -7,7 +7,7 @@ class LoansConfig(AppConfig):
 
     def ready(self) -> None:
         from loans.cob import close_loans, select_loans_to_close
-        from loans.demo import seed_configuration, seed_loans
+        from loans.demo import seed_configuration, seed_indexes, seed_loans
         from loans.search import search_provider
         from loans.selectors import last_closed_date
         from servicing.business_date import register_floor
@@ -18,6 +18,7 @@ class LoansConfig(AppConfig):
         register_nav(NavItem("main", "Loans", "loan-search", ALL_ROLES, order=10))
         register_nav(NavItem("main", "Borrowers", "borrower-search", ALL_ROLES, order=20))
         register_nav(NavItem("main", "Calculator", "calculator", ALL_ROLES, order=30))
+        register_nav(NavItem("ops", "Indexes", "index-list", ALL_ROLES, order=30))
         register_search(search_provider)
         # The business date never moves behind a date a loan was closed for.
         register_floor(last_closed_date)
@@ -31,4 +32,5 @@ class LoansConfig(AppConfig):
             label="Loans: accrual, billing, DPD",
         )
         register_demo_seeder(10, "investors and products", seed_configuration)
+        register_demo_seeder(15, "index sources", seed_indexes)
         register_demo_seeder(20, "demo loans", seed_loans)

@@ -304,3 +304,43 @@ def _as_json(value):
     if isinstance(value, dt.date | Decimal):
         return str(value)
     return value
+
+
+# Demo index sources and their past values: (code, name, refresh, [(months, days) before
+# the business date, value]). Loaded through the index service, oldest first.
+DEMO_INDEXES = [
+    (
+        "PRIME",
+        "WSJ Prime Rate",
+        "manual",
+        [((5, 0), "8.500000"), ((0, 12), "8.250000")],
+    ),
+    (
+        "SOFR30",
+        "30-day average SOFR",
+        "daily",
+        [((3, 0), "4.352100"), ((2, 0), "4.318400"), ((1, 0), "4.297600"), ((0, 5), "4.281200")],
+    ),
+]
+
+
+def seed_indexes(stdout) -> None:
+    """Index sources with a few months of values; a source that has values is kept."""
+    from loans.models import IndexSource
+    from loans.services.indexes import load_index_history
+    from servicing.business_date import get_business_date
+
+    today = get_business_date()
+    for code, name, refresh, history in DEMO_INDEXES:
+        source, _ = IndexSource.objects.get_or_create(
+            code=code, defaults={"name": name, "refresh_frequency": refresh}
+        )
+        if source.values.exists():
+            stdout.write(f"  index {code} kept")
+            continue
+        values = [
+            (today - relativedelta(months=months, days=days), Decimal(value))
+            for (months, days), value in history
+        ]
+        load_index_history(source, values=values, note="Demo data")
+        stdout.write(f"  index {code}: {len(values)} values loaded")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loans import views, views_actions
+from loans import views, views_actions, views_indexes
 
 LOAN = "loans/<str:loan_number>"
 
@@ -23,4 +23,6 @@ urlpatterns = [
     path(f"{LOAN}/<str:tab>/", views.loan_detail, name="loan-tab"),
     path("borrowers/", views.borrower_search, name="borrower-search"),
     path("borrowers/<str:borrower_id>/", views.borrower_detail, name="borrower-detail"),
+    path("ops/indexes/", views_indexes.index_list, name="index-list"),
+    path("ops/indexes/<str:code>/", views_indexes.index_detail, name="index-detail"),
 ]

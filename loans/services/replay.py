@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from django.db.models import OuterRef, Q, Subquery, Sum
 
@@ -275,10 +276,21 @@ def opening_from_json(carry: dict) -> Opening:
         tuple((int(basis), Decimal(total)) for basis, total in carry["sums"]),
         Decimal(carry["posted"]),
         Decimal(carry["accrued"]),
-        window and Window(*(dt.date.fromisoformat(day) for day in window)),
-        Decimal(carry["rate"]),
+        window and _window(*window),
+        _rate(carry["rate"]),
         carry.get("accruing", True),
     )
+
+
+@lru_cache(maxsize=4096)
+def _window(start: str, regular_start: str, end: str) -> Window:
+    """Windows recur across a portfolio's carries (the close of business reads them all)."""
+    return Window(*map(dt.date.fromisoformat, (start, regular_start, end)))
+
+
+@lru_cache(maxsize=4096)
+def _rate(text: str) -> Decimal:
+    return Decimal(text)
 
 
 def write_state(

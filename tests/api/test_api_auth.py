@@ -79,3 +79,22 @@ def test_agent_session_uses_role_scopes(agent_client):
 def test_session_without_role_is_403(client, make_user):
     client.force_login(make_user(None, username="nobody"))
     assert client.get(JOB_URL).status_code == 403
+
+
+def test_last_use_is_written_once_a_minute_not_on_every_request(token_client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    client = token_client("read")
+    assert client.get(JOB_URL).status_code == 200
+    client.api_client.refresh_from_db()
+    first = client.api_client.last_used_at
+    assert client.get(JOB_URL).status_code == 200
+    client.api_client.refresh_from_db()
+    assert client.api_client.last_used_at == first  # within the minute: no write
+    earlier = timezone.now() - dt.timedelta(minutes=2)
+    ApiClient.objects.filter(pk=client.api_client.pk).update(last_used_at=earlier)
+    assert client.get(JOB_URL).status_code == 200
+    client.api_client.refresh_from_db()
+    assert client.api_client.last_used_at > earlier

@@ -5,7 +5,7 @@ The portfolio: template loans boarded through the onboarding service (a mix of p
 day counts, frequencies, rates, funded dates and due days, so a few percent bill on any
 date) copied in SQL to N loans (``_common.clone_loans``). Then:
 1. the same ``--sample`` quiet loans closed for the business date twice, each run rolled
-   back: set-based (``loans.cob.close_quiet_loans``, in chunks) and a per-loan ORM loop
+   back: set-based (``loans.cob.close_loans``, the step's chunk function) and a per-loan ORM loop
    (lock, the same ``accrue_day``, ``LedgerEntry.objects.create``, ``loan.save()``);
 2. ``servicing.cob.run_cob`` for the business date over all N loans: chunks fanned out
    as Celery tasks to ``--workers`` worker processes (Redis), or eagerly in this process
@@ -142,14 +142,16 @@ def quiet_sample(size: int) -> list[int]:
 def compare_with_orm_loop(size: int, chunk: int, *, profile: bool = False) -> None:
     from django.db import transaction
 
-    from loans.cob import close_quiet_loans
+    from loans.cob import close_loans
+    from loans.models import Loan
 
     sample = quiet_sample(size)
     with transaction.atomic(), c.maybe_profile(profile, sort="tottime"):
         with c.stopwatch() as t:
-            closed = 0
             for start in range(0, len(sample), chunk):
-                closed += len(close_quiet_loans(sample[start : start + chunk], BUSINESS_DATE))
+                # The COB step's own chunk function: SQL, then Python, then the engine.
+                assert not close_loans(sample[start : start + chunk], BUSINESS_DATE)
+        closed = Loan.objects.filter(pk__in=sample, last_closed_date=BUSINESS_DATE).count()
         transaction.set_rollback(True)
     set_based = t[0]
     with transaction.atomic():

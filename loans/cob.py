@@ -13,6 +13,10 @@ the rows due on D + 1, age the loan (DPD) as of D + 1. After it the loan's
   changed schedule): the engine reference, ``sync_loan(loan, business_date=D + 1)``, one
   loan per transaction, so a failing loan fails alone.
 
+The carry names the schedule version it was written for; a service that changes a
+loan's schedule (a new version) replays the loan (``sync_loan``), which writes a new
+carry before the next close reads it.
+
 Idempotent per (loan, date): the selection leaves out loans closed for D, the quiet
 chunk is one transaction, and the database refuses a second accrual row for a day
 (``one_accrual_per_loan_date_kind``), so a re-run or a crash-resume never accrues twice.

@@ -180,10 +180,12 @@ def test_a_failing_loan_fails_alone(portfolio, monkeypatch):
     assert list(cob.select_loans_to_close(day)) == [bad.pk]
 
 
-def test_dpd_grows_by_a_day_on_a_quiet_close(portfolio):
-    delinquent = Loan.objects.filter(dpd__gt=0, status=Loan.Status.OPEN).first()
-    assert delinquent is not None
-    before = delinquent.dpd
-    run_cob(1)
-    delinquent.refresh_from_db()
-    assert delinquent.dpd in (before + 1, 0)  # 0 only if the day's billing cured nothing
+def test_dpd_grows_by_a_day_on_each_close(portfolio):
+    delinquent = list(Loan.objects.filter(dpd__gt=0, status=Loan.Status.OPEN))
+    assert delinquent
+    run_cob(3)  # no payment in between: nothing cures, every day ages them by one
+    for loan in delinquent:
+        before = loan.dpd
+        loan.refresh_from_db()
+        assert loan.dpd == before + 3, loan.loan_number
+        assert loan.dpd == (get_business_date() - loan.oldest_unpaid_due).days

@@ -107,8 +107,13 @@ def close_quiet_loans(ids: list[int], business_date: dt.date) -> set[int]:
             for row in rows
             if row.opening.window is not None and row.opening.window.end <= tomorrow
         }
-        # A factor-rate charge is recognized when billed: such loans bill on the engine path.
-        rows = [row for row in rows if not (row.fixed and row.pk in billing)]
+        # A factor-rate charge is recognized when billed: such loans bill on the engine path,
+        # as do loans earning default interest (past due and charged, or an episode open).
+        rows = [
+            row
+            for row in rows
+            if not (row.fixed and row.pk in billing) and not _in_default(row)
+        ]
         billing = list(billing - {row.pk for row in rows if row.fixed})
         upcoming, unpaid_principal = _next_rows(billing), _unpaid_billed_principal(billing)
         now = timezone.now()
@@ -186,6 +191,13 @@ def close_quiet_loans(ids: list[int], business_date: dt.date) -> set[int]:
         bulk_update(Installment, BILL_FIELDS, bills)
         bulk_update(Loan, LOAN_FIELDS, loans)
     return {loan[0] for loan in loans}
+
+
+def _in_default(row: _QuietRow) -> bool:
+    """Default interest may accrue (spec/accrual.md): the engine path accrues it."""
+    if row.opening.default is not None:
+        return True
+    return bool(row.carry.get("di")) and row.oldest_unpaid_due is not None
 
 
 class _QuietRow(NamedTuple):
@@ -331,6 +343,8 @@ WITH picked AS (
       AND day_count IN ('ACT/360', 'ACT/365')
       AND schedule_type NOT IN ('mca', 'custom')
       AND COALESCE(carry->>'accruing', 'true') = 'true'
+      AND COALESCE(carry->'default', 'null'::jsonb) = 'null'::jsonb
+      AND NOT (COALESCE(carry->>'di', 'false') = 'true' AND oldest_unpaid_due IS NOT NULL)
       AND principal_balance > 0
       AND jsonb_typeof(carry->'window') = 'array'
       AND (carry->'window'->>2)::date > %(tomorrow)s

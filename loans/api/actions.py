@@ -127,6 +127,9 @@ class PayoffOutput(serializers.Serializer):
     escrow = serializers.CharField()
     excess = serializers.CharField()
     per_diem = serializers.CharField()
+    default_per_diem = serializers.CharField(
+        help_text="Default (additional) interest of the payoff date; 0.00 when not past due."
+    )
     total = serializers.CharField()
     business_date = serializers.DateField()
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from loans.api.fields import FactorRateField, MoneyField, RateField
+from loans.engine.default_interest import BASES, METHODS
 from loans.models import DayCount, Loan, PaymentFrequency, PaymentHierarchy
 
 MAX_PAYMENTS = 1200
@@ -115,25 +116,20 @@ class FeeInput(serializers.Serializer):
 
 
 class DefaultInterestInput(serializers.Serializer):
-    enabled = serializers.BooleanField(default=True)
-    method = serializers.ChoiceField(choices=["per_payment", "lump_sum"], default="per_payment")
-    base = serializers.ChoiceField(
-        choices=[
-            "unpaid_principal",
-            "missed_installment",
-            "missed_principal_interest",
-            "missed_principal",
-        ],
-        default="missed_principal_interest",
-    )
+    """Loan-level overrides: the keys given override the product's and the investor's
+    (spec/loans.md precedence); the rest is inherited."""
+
+    enabled = serializers.BooleanField(required=False)
+    method = serializers.ChoiceField(choices=list(METHODS), required=False)
+    base = serializers.ChoiceField(choices=list(BASES), required=False)
     spread = RateField(required=False, allow_null=True)
     default_rate = RateField(required=False, allow_null=True)
-    grace_days = serializers.IntegerField(min_value=0, max_value=365, default=0)
+    grace_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
 
     def validate(self, data):
-        if data["enabled"] and (data.get("spread") is None) == (data.get("default_rate") is None):
+        if data.get("spread") is not None and data.get("default_rate") is not None:
             raise serializers.ValidationError(
-                {"spread": ["Give either spread or default_rate (exactly one)."]}
+                {"spread": ["Give either spread or default_rate, not both."]}
             )
         # Kept as the loan's JSON overrides: rates as decimal strings, like a product's.
         return {k: str(v) if isinstance(v, Decimal) else v for k, v in data.items()}

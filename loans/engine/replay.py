@@ -24,6 +24,7 @@ from loans.engine.accrual import Window, window_day_units, window_unit_list
 from loans.engine.allocation import allocate
 from loans.engine.dates import period_before
 from loans.engine.daycount import day_units
+from loans.engine.default_interest import DefaultCarry, DefaultTerms, DefaultRun
 from loans.engine.dues import amount_due, days_past_due
 from loans.engine.mca import McaSchedule, McaTerms
 from loans.engine.schedule import Schedule, Terms
@@ -59,6 +60,7 @@ class LoanTerms:
     # Start of the first regular period (``Schedule.regular_start``): days before it are the
     # broken period. None: one period before the first row's due date.
     regular_start: date | None = None
+    default: DefaultTerms | None = None  # default (penal) interest; None: not charged
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,8 @@ class Opening:
     window: Window | None = None
     rate: Decimal = ZERO
     accruing: bool = True  # False while the loan is non-accrual
+    default: DefaultCarry | None = None  # default interest's running sums (None: none)
+    default_accrued: Decimal = ZERO  # every default-interest accrual so far
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +141,10 @@ class LoanState:
     # events): a later event of that day continues from here (see ``opening_state``).
     opening: Opening | None = None
     accruing: bool = True  # spec/accrual.md: a non-accrual loan accrues nothing
+    # Default interest (additional_interest bucket), like ``accruals`` and ``accrued``.
+    default_accruals: tuple[tuple[date, Decimal], ...] = field(default=())
+    default_accrued: Decimal = ZERO
+    default: DefaultCarry | None = None
 
     def split_of(self, ref: str) -> dict[str, Decimal]:
         return dict(dict(self.splits)[ref])
@@ -217,6 +225,7 @@ class _Run:
         self.splits: dict[str, tuple[tuple[str, Decimal], ...]] = {}
         self._convention = (terms.day_count, terms.frequency)
         self._window_units: dict[int, tuple[tuple[int, int], ...]] = {}
+        self.default = DefaultRun(terms.default, terms.day_count) if terms.default else None
 
     @classmethod
     def resume(cls, terms: LoanTerms, state: LoanState) -> _Run:
@@ -230,6 +239,8 @@ class _Run:
         run.accrued = state.accrued
         run.accruing = state.accruing
         run.accruals, run.splits = list(state.accruals), dict(state.splits)
+        if run.default is not None:
+            run.default.resume(state.default, state.default_accrued, state.default_accruals)
         return run
 
     def opening(self) -> Opening:
@@ -241,7 +252,13 @@ class _Run:
             window,
             rate,
             self.accruing,
+            *self._default_carry(),
         )
+
+    def _default_carry(self) -> tuple[DefaultCarry | None, Decimal]:
+        if self.default is None:
+            return None, ZERO
+        return self.default.carry(), self.default.accrued
 
     def state(self, through: date, opening: Opening | None = None) -> LoanState:
         return LoanState(
@@ -259,6 +276,9 @@ class _Run:
             accrued=self.accrued,
             opening=opening,
             accruing=self.accruing,
+            default_accruals=tuple(self.default.accruals) if self.default else (),
+            default_accrued=self.default.accrued if self.default else ZERO,
+            default=self.default.carry() if self.default else None,
         )
 
     @property
@@ -363,6 +383,20 @@ class _Run:
     def accrues(self) -> bool:
         """Daily interest runs: principal owed, not a factor-rate loan, not non-accrual."""
         return self.principal > 0 and not self.fixed and self.accruing
+
+    @property
+    def defaults(self) -> bool:
+        """Default interest may accrue today: charged, accruing, and a bill is unpaid or
+        a running default sum is left to settle."""
+        run = self.default
+        if run is None or not self.accruing:
+            return False
+        return run.live or any(b.billed and b.unpaid > 0 for b in self.bills[: self.cursor])
+
+    def accrue_default(self, day: date) -> None:
+        """accrual.md "Default (penal) interest": the day's additional interest."""
+        amount = self.default.accrue(day, self.bills[: self.cursor], self.principal)
+        self.additional += amount
 
     def rate(self, index: int) -> Decimal:
         """Row ``index``'s annual % (tiers); the loan's rate for a row without one, or
@@ -557,6 +591,8 @@ def replay(
             opening = run.opening()
         if run.accrues:
             run.accrue(day)
+        if run.defaults:
+            run.accrue_default(day)
         day += one_day
         # The days before the next event, bill or ``through`` are quiet: accrued at once.
         while upcoming < len(event_days) and event_days[upcoming] < day:
@@ -571,6 +607,11 @@ def replay(
             if d is not None
         )
         if stop > day:
+            if run.defaults:  # day by day (grace ends, the base's days): before the regular
+                quiet = day  # accrual, which does not change what default interest sees
+                while quiet < stop:
+                    run.accrue_default(quiet)
+                    quiet += one_day
             if run.accrues:
                 run.accrue_quiet(day, stop)
             day = stop
@@ -609,11 +650,14 @@ def opening_state(
         period_posted=opening.period_posted,
         accrued=opening.accrued,
         accruing=opening.accruing,
+        default=opening.default,
+        default_accrued=opening.default_accrued,
     )
 
 
 def replay_terms(terms: Terms, schedule: Schedule, **options) -> LoanTerms:
-    """LoanTerms for a boarded projection (``options``: hierarchy, prepay_to_principal)."""
+    """LoanTerms for a boarded projection (``options``: hierarchy, prepay_to_principal,
+    default)."""
     rows = tuple(
         ScheduledRow(row.number, row.due_date, row.total, row.interest_only, row.rate)
         for row in schedule.rows

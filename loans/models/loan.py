@@ -129,7 +129,10 @@ class Loan(models.Model):
     grace_days = models.PositiveSmallIntegerField(default=0)
     prepay_to_principal = models.BooleanField(default=False)
     default_interest = models.JSONField(
-        default=dict, blank=True, help_text="Loan-level overrides of default interest."
+        default=dict,
+        blank=True,
+        help_text="Default-interest settings resolved at boarding (loan > product > investor "
+        "> system) with the level each came from (loans.default_interest).",
     )
     terms = models.JSONField(
         default=dict, help_text="Normalized boarding terms the engine replays."

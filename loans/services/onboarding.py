@@ -6,10 +6,12 @@ import datetime as dt
 import secrets
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Subquery, Sum
 
 from loans import ledger
+from loans.default_interest import loan_default_terms
+from loans.default_interest import resolve as resolve_default_interest
 from loans.engine.replay import LoanTerms, ScheduledRow
 from loans.models import (
     Borrower,
@@ -74,7 +76,13 @@ def product_for_code(code: str, *, investor_code: str | None = None) -> Product:
     )
     product = (
         Product.objects.filter(code=code, is_active=True)
-        .annotate(investor_pk=Subquery(investors.order_by("pk").values("pk")[:1]))
+        .annotate(
+            investor_pk=Subquery(investors.order_by("pk").values("pk")[:1]),
+            investor_default_interest=Subquery(
+                investors.order_by("pk").values("default_interest")[:1],
+                output_field=models.JSONField(),
+            ),
+        )
         .first()
     )
     if product is None:
@@ -165,7 +173,11 @@ def _board(data: dict, *, actor) -> Loan:
         broken_period=data["broken_period"],
         grace_days=product.grace_days,
         prepay_to_principal=product.prepay_to_principal,
-        default_interest=data.get("default_interest") or {},
+        default_interest=resolve_default_interest(
+            ("investor", product.investor_default_interest),
+            ("product", product.default_interest),
+            ("loan", data.get("default_interest")),
+        ),
         terms={**terms.to_json(), "facts": _plain(built.facts)},
         custom_fields=data.get("custom_fields") or {},
         last_closed_date=data["funded_date"] - dt.timedelta(days=1),
@@ -292,6 +304,7 @@ def _replay_terms(
         prepay_to_principal=loan.prepay_to_principal,
         frequency=loan.payment_frequency,
         regular_start=version.period_start,
+        default=loan_default_terms(loan),
     )
 
 

@@ -29,6 +29,7 @@ class PayoffQuote:
     escrow: Decimal
     excess: Decimal
     per_diem: Decimal
+    default_per_diem: Decimal  # additional (default) interest of the payoff date
     total: Decimal
     business_date: dt.date
 
@@ -41,6 +42,7 @@ class PayoffQuote:
             "escrow",
             "excess",
             "per_diem",
+            "default_per_diem",
             "total",
         )
         data = {name: f"{getattr(self, name):.2f}" for name in money}
@@ -70,24 +72,27 @@ def payoff_quote(loan: Loan, *, payoff_date: dt.date | None = None) -> PayoffQuo
         raise InvalidInput("Quote at most a year ahead.", field="date")
     through = loan.investor.payoff_interest_through
     state = replay_loan(loan, through=payoff_date)
-    interest = state.interest
+    interest, additional = state.interest, state.additional_interest
+    default_per_diem = dict(state.default_accruals).get(payoff_date, ZERO)
     if not through:
         interest -= dict(state.accruals).get(payoff_date, ZERO)
+        additional -= default_per_diem
     # The per diem shown is principal x rate / basis (a 30/360 day is 1/360 of a year).
     basis = day_basis(payoff_date, loan.day_count)
     per_diem = round_cents(state.principal * loan.interest_rate / 100 / basis)
-    total = state.principal + interest + state.additional_interest + state.fees - state.excess
+    total = state.principal + interest + additional + state.fees - state.excess
     return PayoffQuote(
         loan_number=loan.loan_number,
         payoff_date=payoff_date,
         interest_through=through,
         principal=state.principal,
         interest=interest,
-        additional_interest=state.additional_interest,
+        additional_interest=additional,
         fees=state.fees,
         escrow=ZERO,
         excess=state.excess,
         per_diem=per_diem,
+        default_per_diem=default_per_diem,
         total=max(total, ZERO),
         business_date=business_date,
     )

@@ -24,7 +24,9 @@ from functools import lru_cache
 from django.db.models import OuterRef, Q, Subquery, Sum
 
 from loans import ledger
+from loans.default_interest import loan_default_terms
 from loans.engine.accrual import Window
+from loans.engine.default_interest import DefaultCarry
 from loans.engine.replay import (
     Bill,
     Event,
@@ -112,6 +114,7 @@ def load_schedule(loan: Loan) -> Schedule:
         prepay_to_principal=loan.prepay_to_principal,
         frequency=loan.payment_frequency,
         regular_start=version.period_start,
+        default=loan_default_terms(loan),
     )
     return Schedule(version.pk, terms, stored)
 
@@ -254,8 +257,11 @@ def opened_state(loan: Loan, schedule: Schedule, business_date: dt.date) -> Loan
     )
 
 
-def carry_json(opening: Opening, business_date: dt.date, version_id: int) -> dict:
-    """``Loan.carry``: the opening of ``business_date`` (the close of business reads it)."""
+def carry_json(
+    opening: Opening, business_date: dt.date, version_id: int, *, charged: bool = False
+) -> dict:
+    """``Loan.carry``: the opening of ``business_date`` (the close of business reads it).
+    ``charged``: the loan is charged default interest."""
     window = opening.window
     return {
         "date": business_date.isoformat(),
@@ -267,7 +273,37 @@ def carry_json(opening: Opening, business_date: dt.date, version_id: int) -> dic
         and [window.start.isoformat(), window.regular_start.isoformat(), window.end.isoformat()],
         "rate": str(opening.rate),
         "accruing": opening.accruing,
+        # Default interest: charged on this loan ("di"), its running episode, its total.
+        "di": charged,
+        "default": _default_json(opening.default),
+        "default_accrued": str(opening.default_accrued),
     }
+
+
+def _default_json(carry: DefaultCarry | None) -> dict | None:
+    if carry is None:
+        return None
+    return {
+        "sums": [[basis, str(total)] for basis, total in carry.sums],
+        "posted": str(carry.posted),
+        "pending": [
+            [key, [[basis, str(total)] for basis, total in sums]] for key, sums in carry.pending
+        ],
+    }
+
+
+def _default_carry(data: dict | None) -> DefaultCarry | None:
+    if not data:
+        return None
+    return DefaultCarry(
+        _sums(data["sums"]),
+        Decimal(data["posted"]),
+        tuple((int(key), _sums(sums)) for key, sums in data["pending"]),
+    )
+
+
+def _sums(pairs: list) -> tuple[tuple[int, Decimal], ...]:
+    return tuple((int(basis), Decimal(total)) for basis, total in pairs)
 
 
 def opening_from_json(carry: dict) -> Opening:
@@ -279,6 +315,8 @@ def opening_from_json(carry: dict) -> Opening:
         window and _window(*window),
         _rate(carry["rate"]),
         carry.get("accruing", True),
+        _default_carry(carry.get("default")),
+        Decimal(carry.get("default_accrued", "0")),
     )
 
 
@@ -326,7 +364,8 @@ def _finish(
 ) -> LoanState:
     version_id = _write_projections(loan, state, business_date, schedule)
     opening = state.opening if state.through == business_date else None
-    loan.carry = opening and carry_json(opening, business_date, version_id)
+    charged = loan_default_terms(loan) is not None
+    loan.carry = opening and carry_json(opening, business_date, version_id, charged=charged)
     loan.last_closed_date = max(loan.last_closed_date, business_date - dt.timedelta(days=1))
     loan.save()
     return state
@@ -387,24 +426,53 @@ def _repost_payments(loan, state: LoanState, changed: dict, business_date, actor
     )
 
 
+# (ledger kind, bucket, the state's daily rows, the state's total, adjustment note)
+REGULAR = (
+    Kind.INTEREST_ACCRUAL,
+    "interest",
+    "accruals",
+    "accrued",
+    "Accrual recomputed by a backdated event",
+)
+DEFAULT = (
+    Kind.DEFAULT_INTEREST_ACCRUAL,
+    "additional_interest",
+    "default_accruals",
+    "default_accrued",
+    "Default interest recomputed by a backdated event",
+)
+
+
 def _post_accruals(
     loan, state: LoanState, closed_through, business_date, actor, *, since=None
 ) -> None:
-    """Post the replay's accrual days not posted yet; true up the posted ones.
+    """Post the replay's accrual days not posted yet, regular and default interest; true
+    up the posted ones (see ``_post_kind``)."""
+    _post_kind(REGULAR, loan, state, closed_through, business_date, actor, since)
+    if loan_default_terms(loan) is not None or state.default_accrued:
+        # Default interest of a day is always that day's close of business (no fixed charge).
+        closed = max(loan.last_closed_date, business_date - dt.timedelta(days=1))
+        _post_kind(DEFAULT, loan, state, closed, business_date, actor, since)
+
+
+def _post_kind(accrual, loan, state, closed_through, business_date, actor, since) -> None:
+    """Post the days not posted yet of one kind of accrual; true up the posted ones.
 
     Up to ``closed_through``. The true-up is one adjustment: what the replay accrued
-    through that day (``state.accrued`` less the days after) minus what the ledger's
+    through that day (the state's total less the days after) minus what the ledger's
     accrual rows and earlier adjustments hold, less the rows posted now. ``since``: days
     before it are settled (posted, and adjusted by earlier true-ups).
     """
+    kind, bucket, rows_name, total_name, note = accrual
+    days = getattr(state, rows_name)
     recent = [
         (day, amount)
-        for day, amount in state.accruals
+        for day, amount in days
         if day <= closed_through and (since is None or day >= since)
     ]
     if since is not None and not recent:
         return
-    accruals = loan.ledger_entries.filter(kind=Kind.INTEREST_ACCRUAL)
+    accruals = loan.ledger_entries.filter(kind=kind)
     if recent:
         accruals = accruals.filter(effective_date__gte=recent[0][0])
     posted_days = set(accruals.values_list("effective_date", flat=True))
@@ -413,21 +481,21 @@ def _post_accruals(
         loan,
         [
             {
-                "kind": Kind.INTEREST_ACCRUAL,
+                "kind": kind,
                 "effective_date": day,
                 "business_date": business_date,
-                "split": {"interest": amount},
+                "split": {bucket: amount},
                 "actor": actor,
             }
             for day, amount in new_rows
         ],
     )
     totals = loan.ledger_entries.aggregate(
-        posted=Sum("interest", filter=Q(kind=Kind.INTEREST_ACCRUAL)),
-        adjusted=Sum("interest", filter=Q(kind=Kind.ACCRUAL_ADJUSTMENT)),
+        posted=Sum(bucket, filter=Q(kind=kind)),
+        adjusted=Sum(bucket, filter=Q(kind=Kind.ACCRUAL_ADJUSTMENT)),
     )
-    wanted = state.accrued - sum(
-        (amount for day, amount in state.accruals if day > closed_through), ZERO
+    wanted = getattr(state, total_name) - sum(
+        (amount for day, amount in days if day > closed_through), ZERO
     )
     # Cents in, cents out (SQLite sums decimals as floats: rounding restores the cents).
     ledger_total = round_cents(totals["posted"] or ZERO) + round_cents(totals["adjusted"] or ZERO)
@@ -438,9 +506,9 @@ def _post_accruals(
             kind=Kind.ACCRUAL_ADJUSTMENT,
             effective_date=business_date,
             business_date=business_date,
-            split={"interest": difference},
+            split={bucket: difference},
             actor=actor,
-            note="Accrual recomputed by a backdated event",
+            note=note,
         )
 
 

@@ -279,8 +279,14 @@ ONBOARDING_CASES = [
     # default interest
     ("default_interest not an object", {("default_interest",): "yes"}, ("default_interest",)),
     (
+        # The product and investor of the payload set no rate either.
         "default_interest neither spread nor rate",
         {("default_interest",): {"enabled": True}},
+        ("default_interest",),
+    ),
+    (
+        "default_interest spread and default_rate",
+        {("default_interest",): {"spread": "2", "default_rate": "18"}},
         ("default_interest", "spread"),
     ),
     (

@@ -20,6 +20,15 @@ from tests.loans.payloads import term_payload
 START = dt.date(2026, 3, 10)
 DAY_COUNTS = ("30/360", "ACT/360", "ACT/365", "ACT/ACT")
 FREQUENCIES = ("monthly", "weekly", "biweekly", "quarterly")
+# Default interest on some loans: every method and base, grace days or none.
+DEFAULT_INTEREST = (
+    None,
+    {"enabled": True, "spread": "2.5"},
+    None,
+    {"enabled": True, "method": "lump_sum", "base": "unpaid_principal", "default_rate": "18"},
+    {"enabled": True, "base": "missed_principal", "spread": "4", "grace_days": 10},
+    {"enabled": True, "method": "lump_sum", "base": "missed_installment", "spread": "3"},
+)
 Kind = LedgerEntry.Kind
 
 
@@ -53,8 +62,13 @@ def portfolio(db):
             first_payment_date=(funded + dt.timedelta(days=steps[frequency] + n % 3)).isoformat(),
             # A few are short enough to pass maturity during the run.
             number_of_payments=2 if n % 5 == 0 else 24,
+            **charged(DEFAULT_INTEREST[n % len(DEFAULT_INTEREST)]),
         )
     return list(Loan.objects.order_by("pk"))
+
+
+def charged(default_interest: dict | None) -> dict:
+    return {"default_interest": default_interest} if default_interest else {}
 
 
 def installments(loan) -> list[tuple]:
@@ -100,8 +114,9 @@ def test_set_based_close_equals_the_engine_on_a_generated_portfolio(portfolio):
     adjustments = LedgerEntry.objects.filter(kind=Kind.ACCRUAL_ADJUSTMENT).count()
     counts = run_cob(45, pay_every=6)
     # Every path ran, mostly set-based (billing days included); the engine closes the
-    # factor-rate loans' billing days. On PostgreSQL quiet ACT/x days close in SQL.
-    assert counts["quiet"] + counts["sql"] > 10 * counts["engine"] > 0
+    # factor-rate loans' billing days and the days of loans earning default interest.
+    # On PostgreSQL quiet ACT/x days close in SQL.
+    assert counts["quiet"] + counts["sql"] > counts["engine"] > 0
     assert counts["quiet"] > 0
     if connection.vendor == "postgresql":
         assert counts["sql"] > 0
@@ -123,6 +138,17 @@ def test_set_based_close_equals_the_engine_on_a_generated_portfolio(portfolio):
             day: amount for day, amount in engine.items() if amount and day in posted
         }, loan.loan_number
         assert all(day in posted for day, amount in engine.items() if amount and day < today)
+        engine_default = {
+            day: amount
+            for day, amount in replay_loan(loan, through=today).default_accruals
+            if START <= day < today
+        }
+        posted_default = dict(
+            loan.ledger_entries.filter(
+                kind=Kind.DEFAULT_INTEREST_ACCRUAL, effective_date__gte=START
+            ).values_list("effective_date", "additional_interest")
+        )
+        assert posted_default == engine_default, loan.loan_number
         # A full replay from the funding changes nothing: balances, projections (the
         # installments the close billed), the carry.
         carry, bills = loan.carry, installments(loan)
@@ -131,6 +157,8 @@ def test_set_based_close_equals_the_engine_on_a_generated_portfolio(portfolio):
         assert loan.carry == carry, loan.loan_number
         assert installments(loan) == bills, loan.loan_number
     assert LedgerEntry.objects.filter(kind=Kind.ACCRUAL_ADJUSTMENT).count() == adjustments
+    charged = LedgerEntry.objects.filter(kind=Kind.DEFAULT_INTEREST_ACCRUAL, effective_date__gte=START)
+    assert charged.values("loan").distinct().count() >= 4
 
 
 def test_closing_a_date_twice_changes_nothing(portfolio):

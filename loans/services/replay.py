@@ -470,8 +470,8 @@ def _post_kind(accrual, loan, state, closed_through, business_date, actor, since
         for day, amount in days
         if day <= closed_through and (since is None or day >= since)
     ]
-    if since is not None and not recent:
-        return
+    if since is not None and since > closed_through:
+        return  # a same-day event: no posted day can change
     accruals = loan.ledger_entries.filter(kind=kind)
     if recent:
         accruals = accruals.filter(effective_date__gte=recent[0][0])
@@ -553,7 +553,12 @@ def _write_projections(
         bulk_update(Installment, PROJECTED_FIELDS, changed)
     loan.dpd = state.dpd(business_date)
     loan.oldest_unpaid_due = oldest_unpaid_due(state)
-    loan.amount_due = state.amount_due
+    # The business date's default interest is its close's (like its regular accrual).
+    loan.amount_due = state.amount_due - (
+        dict(state.default_accruals).get(business_date, ZERO)
+        if state.through >= business_date
+        else ZERO
+    )
     loan.next_due_date = upcoming.due_date if upcoming else None
     loan.next_due_amount = installments[upcoming.number][1] if upcoming else ZERO
     return version_id

@@ -87,3 +87,21 @@ def describe(settings: dict) -> list[tuple[str, str, str]]:
         ("Rate", rate, sources["rate"]),
         ("Grace days", str(settings.get("grace_days", 0)), sources["grace_days"]),
     ]
+
+
+def in_default(loan) -> bool:
+    """The loan earns default interest now: charged and past due beyond the grace."""
+    settings = loan.default_interest or {}
+    return bool(settings.get("enabled")) and loan.dpd > int(settings.get("grace_days") or 0)
+
+
+def current_default_rate(loan) -> str | None:
+    """What default interest adds to the "Current rate" of a loan in default (seed 002):
+    "+ 2 % default" for a spread, "default rate 18 % on the past-due base" for an absolute
+    rate; None when the loan is not in default."""
+    if not in_default(loan):
+        return None
+    settings = loan.default_interest
+    if settings.get("spread") is not None:
+        return f"+ {Decimal(settings['spread']).normalize():f} % default"
+    return f"default rate {Decimal(settings['default_rate']).normalize():f} % on the past-due base"

@@ -25,9 +25,22 @@ DEMO_PRODUCTS = [
 ]
 
 
+# Default interest (spec/accrual.md): the investor charges 2 % over the loan's rate on
+# missed installments after 10 days; commercial real estate charges the spread on the
+# whole unpaid principal, as a lump sum.
+DEMO_DEFAULT_INTEREST = {"enabled": True, "spread": "2.000000", "grace_days": 10}
+DEMO_PRODUCT_DEFAULT_INTEREST = {"CRE": {"method": "lump_sum", "base": "unpaid_principal"}}
+
+
 def seed_configuration(stdout) -> None:
     _, created = Investor.objects.update_or_create(
-        code="LENDER", defaults={"name": "Lender", "is_default": True}
+        code="LENDER",
+        defaults={"name": "Lender", "is_default": True},
+        create_defaults={
+            "name": "Lender",
+            "is_default": True,
+            "default_interest": DEMO_DEFAULT_INTEREST,
+        },
     )
     stdout.write(f"  investor LENDER {'created' if created else 'up to date'}")
     for code, name, kind, day_count, frequency in DEMO_PRODUCTS:
@@ -38,6 +51,7 @@ def seed_configuration(stdout) -> None:
                 "kind": kind,
                 "day_count": day_count,
                 "payment_frequency": frequency,
+                "default_interest": DEMO_PRODUCT_DEFAULT_INTEREST.get(code, {}),
             },
         )
         stdout.write(f"  product {code} {'created' if created else 'kept'}")

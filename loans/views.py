@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from loans import selectors
+from loans import default_interest, selectors
 from loans.charts import balance_chart
 from loans.forms import CalculatorForm
 from loans.models import Borrower
@@ -71,6 +71,8 @@ def loan_detail(request, loan_number: str, tab: str = "summary"):
         context["notes"] = loan.notes.order_by("-created_at")
     else:
         context["chart"] = _summary_chart(loan)
+        context["default_interest"] = default_interest.describe(loan.default_interest)
+        context["default_rate"] = default_interest.current_default_rate(loan)
     template = "loans/loan_detail.html"
     if request.htmx:
         template += "#tab"

@@ -9,6 +9,7 @@ class LoansConfig(AppConfig):
         from loans.cob import close_loans, select_loans_to_close
         from loans.demo import seed_configuration, seed_indexes, seed_loans
         from loans.search import search_provider
+        from loans.services.reprice import reprice_loans, select_loans_to_reprice
         from loans.selectors import last_closed_date
         from servicing.business_date import register_floor
         from servicing.cob import register_cob_step
@@ -29,7 +30,16 @@ class LoansConfig(AppConfig):
             order=1,
             select=select_loans_to_close,
             run_chunk=close_loans,
-            label="Loans: accrual, billing, DPD",
+            label="Loans: accrual, default interest, billing, DPD",
+        )
+        # Step 3 for the loans closed set-based (the engine path reprices inline): the
+        # variable-rate loans whose reprice event is the day just opened.
+        register_cob_step(
+            "reprice",
+            order=2,
+            select=select_loans_to_reprice,
+            run_chunk=reprice_loans,
+            label="Reprice variable-rate loans",
         )
         register_demo_seeder(10, "investors and products", seed_configuration)
         register_demo_seeder(15, "index sources", seed_indexes)

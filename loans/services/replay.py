@@ -198,6 +198,13 @@ def sync_loan(
         raise DomainError(
             "loan_not_open", f"Loan {loan.loan_number} is {loan.get_status_display().lower()}."
         )
+    if loan.last_closed_date < business_date - dt.timedelta(days=1) and may_reprice(loan):
+        # Inline catch-up, steps 1-4: the reprice events of the days it opens come first.
+        from loans.services.reprice import apply_reprices
+
+        since = loan.last_closed_date + dt.timedelta(days=2)
+        if apply_reprices(loan, since=since, through=business_date, actor=actor):
+            terms = None  # a new schedule version
     schedule = None if terms is not None else load_schedule(loan)
     terms = terms or schedule.terms
     events, rows = events_in_force(loan)
@@ -208,6 +215,11 @@ def sync_loan(
     _post_accruals(loan, state, _closed_through(loan, terms, business_date), business_date, actor)
     _repost_payments(loan, state, changed, business_date, actor)
     return _finish(loan, state, schedule, business_date)
+
+
+def may_reprice(loan: Loan) -> bool:
+    """A variable-rate loan or a tiered one (its tiers may be variable)."""
+    return loan.rate_type == Loan.RateType.VARIABLE or loan.schedule_type == "tiered"
 
 
 def resplit_payments(

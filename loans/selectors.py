@@ -112,3 +112,38 @@ def search_borrowers(query: str, *, limit: int = 50) -> QuerySet[Borrower]:
 def last_closed_date():
     """The latest business date any open loan was closed for (the business date's floor)."""
     return Loan.objects.filter(status=Loan.Status.OPEN).aggregate(d=Max("last_closed_date"))["d"]
+
+
+def rate_history(loan: Loan) -> list[dict]:
+    """The loan's rates from boarding: the boarded rate, then every reprice or correction."""
+    changes = list(
+        loan.rate_changes.select_related("schedule_version").order_by("effective_date", "pk")
+    )
+    first = (
+        Installment.objects.filter(schedule_version__loan=loan, schedule_version__version=1)
+        .order_by("number")
+        .values_list("rate", flat=True)
+        .first()
+    )
+    boarded = changes[0].previous_rate if changes else (first or loan.interest_rate)
+    source = ""
+    if loan.index_code and loan.spread is not None:
+        source = f"{loan.index_code} + {loan.spread.normalize():f}"
+    history = [{"date": loan.funded_date, "rate": boarded, "why": "Boarded", "detail": source}]
+    for change in changes:
+        history.append(
+            {
+                "date": change.effective_date,
+                "rate": change.rate,
+                "why": change.get_reason_display(),
+                "detail": f"{change.index_code} {change.index_value.normalize():f} + "
+                f"{change.spread.normalize():f}"
+                + (f" (tier {change.tier_sequence})" if change.tier_sequence else "")
+                + (
+                    f" · schedule v{change.schedule_version.version}"
+                    if change.schedule_version
+                    else ""
+                ),
+            }
+        )
+    return history

@@ -73,6 +73,7 @@ def loan_detail(request, loan_number: str, tab: str = "summary"):
         context["chart"] = _summary_chart(loan)
         context["default_interest"] = default_interest.describe(loan.default_interest)
         context["default_rate"] = default_interest.current_default_rate(loan)
+        context["rate_history"] = selectors.rate_history(loan)
     template = "loans/loan_detail.html"
     if request.htmx:
         template += "#tab"

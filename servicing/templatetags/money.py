@@ -25,3 +25,12 @@ def iso(value) -> str:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()[:10]
     return ""
+
+
+@register.filter
+def rate(value) -> str:
+    """An annual % without trailing zeros: 10.500000 -> '10.5', 12.000000 -> '12'."""
+    if value is None or value == "":
+        return ""
+    text = f"{Decimal(str(value)).normalize():f}"
+    return text

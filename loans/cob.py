@@ -112,7 +112,10 @@ def close_quiet_loans(ids: list[int], business_date: dt.date) -> set[int]:
         rows = [
             row
             for row in rows
-            if not (row.fixed and row.pk in billing) and not _in_default(row)
+            if not (row.fixed and row.pk in billing)
+            and not _in_default(row)
+            # a kept row's interest difference is billed by the engine
+            and not (row.pk in billing and row.opening.carried)
         ]
         billing = list(billing - {row.pk for row in rows if row.fixed})
         upcoming, unpaid_principal = _next_rows(billing), _unpaid_billed_principal(billing)

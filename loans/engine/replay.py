@@ -45,6 +45,9 @@ class ScheduledRow:
     rate: Decimal | None = None  # the row's annual % (tiers); None: the loan's rate
     # spec/loans.md: MCA and custom rows have their finance charge fixed by the schedule.
     fixed_interest: Decimal | None = None
+    # (principal, interest) a row was billed before a backdated index correction: it keeps
+    # them, and the interest it did not bill goes to the next row billed (spec/accrual.md).
+    kept: tuple[Decimal, Decimal] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +121,7 @@ class Opening:
     accruing: bool = True  # False while the loan is non-accrual
     default: DefaultCarry | None = None  # default interest's running sums (None: none)
     default_accrued: Decimal = ZERO  # every default-interest accrual so far
+    carried: Decimal = ZERO  # interest a kept row did not bill, for the next row billed
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +149,7 @@ class LoanState:
     default_accruals: tuple[tuple[date, Decimal], ...] = field(default=())
     default_accrued: Decimal = ZERO
     default: DefaultCarry | None = None
+    carried: Decimal = ZERO
 
     def split_of(self, ref: str) -> dict[str, Decimal]:
         return dict(dict(self.splits)[ref])
@@ -226,6 +231,7 @@ class _Run:
         self._convention = (terms.day_count, terms.frequency)
         self._window_units: dict[int, tuple[tuple[int, int], ...]] = {}
         self.default = DefaultRun(terms.default, terms.day_count) if terms.default else None
+        self.carried = ZERO
 
     @classmethod
     def resume(cls, terms: LoanTerms, state: LoanState) -> _Run:
@@ -241,6 +247,7 @@ class _Run:
         run.accruals, run.splits = list(state.accruals), dict(state.splits)
         if run.default is not None:
             run.default.resume(state.default, state.default_accrued, state.default_accruals)
+        run.carried = state.carried
         return run
 
     def opening(self) -> Opening:
@@ -253,6 +260,7 @@ class _Run:
             rate,
             self.accruing,
             *self._default_carry(),
+            self.carried,
         )
 
     def _default_carry(self) -> tuple[DefaultCarry | None, Decimal]:
@@ -279,6 +287,7 @@ class _Run:
             default_accruals=tuple(self.default.accruals) if self.default else (),
             default_accrued=self.default.accrued if self.default else ZERO,
             default=self.default.carry() if self.default else None,
+            carried=self.carried,
         )
 
     @property
@@ -290,7 +299,18 @@ class _Run:
         while self.cursor is not None and self.bills[self.cursor].due_date <= day:
             index, bill = self.cursor, self.bills[self.cursor]
             row = self.rows[bill.number]
-            interest = self.period_posted  # spec: billed interest = interest accrued in the period
+            # spec: billed interest = interest accrued in the period; a kept row's difference
+            # is added to the next row billed (its principal stays the payment's).
+            carried_in, self.carried = self.carried, ZERO
+            interest = self.period_posted + carried_in
+            if row.kept is not None:
+                principal, billed = row.kept
+                self.carried = interest - billed
+                self.bills[index] = replace(bill, billed=True, principal=principal, interest=billed)
+                self._next_period(index)
+                continue
+            if interest < 0:  # a correction lowered more than the period accrued: carry on
+                self.carried, interest = interest, ZERO
             if row.fixed_interest is not None:
                 interest = row.fixed_interest  # recognized when billed, never accrued daily
                 self.interest += interest
@@ -304,13 +324,16 @@ class _Run:
             elif row.interest_only:
                 principal = ZERO
             else:
-                principal = min(unbilled, max(ZERO, row.payment - interest))
+                principal = min(unbilled, max(ZERO, row.payment - (interest - carried_in)))
             self.bills[index] = replace(bill, billed=True, principal=principal, interest=interest)
-            self.period_sums = {}
-            self.period_posted = ZERO
-            self.cursor = next(
-                (i for i in range(index + 1, len(self.bills)) if not self.bills[i].billed), None
-            )
+            self._next_period(index)
+
+    def _next_period(self, index: int) -> None:
+        self.period_sums = {}
+        self.period_posted = ZERO
+        self.cursor = next(
+            (i for i in range(index + 1, len(self.bills)) if not self.bills[i].billed), None
+        )
 
     def _recognize(self, day: date, amount: Decimal) -> None:
         """A fixed finance charge is the day's accrual (rows due the same day add up)."""
@@ -652,6 +675,7 @@ def opening_state(
         accruing=opening.accruing,
         default=opening.default,
         default_accrued=opening.default_accrued,
+        carried=opening.carried,
     )
 
 

@@ -71,6 +71,12 @@ class Installment(models.Model):
     fixed_interest = models.BooleanField(
         default=False, help_text="Finance charge fixed by the schedule (MCA, custom rows)."
     )
+    kept_billed = models.BooleanField(
+        default=False,
+        db_default=False,  # bulk writers (COPY) that do not name it
+        help_text="Billed before a backdated index correction: keeps its billed amounts; the "
+        "interest difference goes to the next row billed (spec/accrual.md).",
+    )
 
     billed = models.BooleanField(default=False)
     billed_principal = models.DecimalField(**MONEY, default=ZERO)

@@ -116,6 +116,11 @@ def record_index_value(
             details={"index_value": row.pk},
             business_date=business_date,
         )
+    # Loans whose reprice events on or after the effective date were already opened are
+    # repriced again and replayed (one transaction each, after this value is committed).
+    from loans.services.reprice import correct_after_index_value
+
+    correct_after_index_value(source.code, effective_from, actor=actor)
     return row
 
 

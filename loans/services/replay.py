@@ -64,6 +64,7 @@ INSTALLMENT_COLUMNS = (
     "interest_only",
     "rate",
     "fixed_interest",
+    "kept_billed",
     "pk",
     "total",
     *PROJECTED_FIELDS,
@@ -92,7 +93,7 @@ def load_schedule(loan: Loan) -> Schedule:
     # Tuples, not model instances: the 360 rows are read on every payment.
     rows = version.installments.order_by("number").values_list(*INSTALLMENT_COLUMNS)
     scheduled, stored = [], {}
-    for number, due, principal, interest, interest_only, rate, fixed, pk, *projection in rows:
+    for number, due, principal, interest, interest_only, rate, fixed, kept, pk, *projection in rows:
         scheduled.append(
             ScheduledRow(
                 number=number,
@@ -101,6 +102,8 @@ def load_schedule(loan: Loan) -> Schedule:
                 interest_only=interest_only,
                 rate=rate,
                 fixed_interest=interest if fixed else None,
+                # billed (principal, interest): projection[2:4]
+                kept=(projection[2], projection[3]) if kept else None,
             )
         )
         stored[number] = (pk, *projection)
@@ -289,6 +292,7 @@ def carry_json(
         "di": charged,
         "default": _default_json(opening.default),
         "default_accrued": str(opening.default_accrued),
+        "carried": str(opening.carried),
     }
 
 
@@ -329,6 +333,7 @@ def opening_from_json(carry: dict) -> Opening:
         carry.get("accruing", True),
         _default_carry(carry.get("default")),
         Decimal(carry.get("default_accrued", "0")),
+        Decimal(carry.get("carried", "0")),
     )
 
 

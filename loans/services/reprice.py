@@ -44,6 +44,7 @@ COPIED = (
     "rate",
     "interest_only",
     "fixed_interest",
+    "kept_billed",
     "billed",
     "billed_principal",
     "billed_interest",
@@ -127,10 +128,20 @@ def apply_reprices(
 
 
 def reprice(
-    loan: Loan, event: RepriceEvent, *, actor=None, reason: str = RateChange.Reason.REPRICE
+    loan: Loan,
+    event: RepriceEvent,
+    *,
+    actor=None,
+    reason: str = RateChange.Reason.REPRICE,
+    kept_through: dt.date | None = None,
 ) -> RateChange | None:
     """Reprice at ``event`` (see the module docstring); None when there is no index value
-    on its date yet (the rows keep their rate)."""
+    on its date yet, or the rows already have the rate.
+
+    ``kept_through`` (a correction by a backdated index value): the rows billed by that
+    date keep their billed amounts (they take the new rate, so the accrual re-runs at it,
+    and the interest difference goes to the next row billed); only the rows not billed
+    yet are re-amortized."""
     value = index_value_on(event.code, event.date)
     if value is None:
         return None
@@ -144,12 +155,21 @@ def reprice(
     if not affected or all(row.rate == rate for row in affected):
         loan.save(update_fields=["index_value"])
         return None
+    start = event.date
+    kept = set()
+    if kept_through is not None:
+        kept = {
+            row.number
+            for row in affected
+            if row.billed and event.date < row.due_date <= kept_through
+        }
+        start = max([event.date] + [row.due_date for row in rows if row.number in kept])
     # The principal not billed on the reprice date: what the rows after it amortize.
-    state = replay_loan(loan, through=event.date)
+    state = replay_loan(loan, through=start)
     balance = state.principal - sum(
         (bill.unpaid_principal for bill in state.bills if bill.billed), ZERO
     )
-    later = [row for row in rows if row.due_date > event.date]
+    later = [row for row in rows if row.due_date > start]
     projected = reamortize(
         [
             RemainingRow(
@@ -165,7 +185,7 @@ def reprice(
         day_count=loan.day_count,
         frequency=loan.payment_frequency,
     )
-    new_version = _new_version(loan, version, rows, projected, event, value, rate)
+    new_version = _new_version(loan, version, rows, projected, event, value, rate, kept)
     loan.interest_rate = rate
     loan.save(update_fields=["index_value", "interest_rate"])
     change = RateChange.objects.create(
@@ -192,14 +212,15 @@ def reprice(
     return change
 
 
-def _new_version(loan, version, rows, projected, event, value, rate) -> ScheduleVersion:
+def _new_version(loan, version, rows, projected, event, value, rate, kept) -> ScheduleVersion:
     version.is_current = False
     version.save(update_fields=["is_current"])
     new_version = ScheduleVersion.objects.create(
         loan=loan,
         version=version.version + 1,
         effective_date=event.date,
-        reason=f"Reprice: {event.code} {value.value.normalize():f} + "
+        reason=f"{'Correction' if kept else 'Reprice'}: {event.code} "
+        f"{value.value.normalize():f} + "
         f"{event.spread.normalize():f} = {rate.normalize():f} %",
         period_start=version.period_start,
     )
@@ -217,6 +238,8 @@ def _new_version(loan, version, rows, projected, event, value, rate) -> Schedule
                 rate=round_rate(new.rate),
                 interest_only=new.interest_only,
             )
+        if row.number in kept:
+            values.update(kept_billed=True, rate=rate)
         copies.append({"schedule_version_id": new_version.pk, **values})
     bulk_insert(Installment, copies)
     return new_version
@@ -270,3 +293,60 @@ def select_loans_to_reprice(business_date: dt.date) -> list[int]:
 def _number(loan_id: int) -> str:
     number = Loan.objects.filter(pk=loan_id).values_list("loan_number", flat=True).first()
     return number or str(loan_id)
+
+
+def correct_after_index_value(code: str, effective_from: dt.date, *, actor=None) -> int:
+    """spec/accrual.md "Backdated index updates": a value of ``code`` effective from a date
+    whose reprice events were already opened reprices those loans again, from each such
+    event (the rows billed since keep their billed amounts) and replays them: the accrual
+    re-runs at the corrected rate and the difference is posted as an accrual adjustment.
+    One loan per transaction; returns how many loans changed."""
+    from django.db import transaction
+
+    from loans.locks import lock_loan
+    from loans.services.replay import sync_loan
+    from servicing.business_date import get_business_date
+
+    business_date = get_business_date()
+    on_index = Q(
+        schedule_version__loan__rate_type=Loan.RateType.VARIABLE,
+        schedule_version__loan__index_code=code,
+    ) | Q(
+        schedule_version__loan__tiers__interest_rate_type="variable",
+        schedule_version__loan__tiers__index_code=code,
+    )
+    ids = sorted(
+        set(
+            Installment.objects.filter(
+                on_index,
+                schedule_version__is_current=True,
+                schedule_version__loan__status=Loan.Status.OPEN,
+                due_date__gte=effective_from,
+                due_date__lte=business_date,
+            ).values_list("schedule_version__loan_id", flat=True)
+        )
+    )
+    corrected = 0
+    for loan_id in ids:
+        with transaction.atomic():
+            loan = lock_loan(loan_id)
+            opened = loan.last_closed_date + dt.timedelta(days=1)
+            version = current_schedule_version(loan)
+            due_dates = list(
+                version.installments.order_by("number").values_list("number", "due_date")
+            )
+            changed = False
+            for event in reprice_events(loan, due_dates):
+                if event.code == code and effective_from <= event.date <= opened:
+                    change = reprice(
+                        loan,
+                        event,
+                        actor=actor,
+                        reason=RateChange.Reason.CORRECTION,
+                        kept_through=opened,
+                    )
+                    changed = changed or change is not None
+            if changed:
+                sync_loan(loan, business_date=business_date, actor=actor)
+                corrected += 1
+    return corrected

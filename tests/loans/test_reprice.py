@@ -212,3 +212,58 @@ def test_a_cob_rerun_reprices_once(board, prime):
     assert reprice_loans([loan.pk], day) == []
     assert RateChange.objects.filter(loan=loan).count() == 1
     assert loan.schedule_versions.count() == 2
+
+
+def test_a_backdated_index_value_corrects_the_rate_keeps_billed_rows_and_carries_the_difference(
+    board, prime
+):
+    from loans.services.indexes import record_index_value
+    from servicing.errors import DomainError
+    from servicing.tenant import get_tenant_settings
+
+    tenant = get_tenant_settings()
+    tenant.backdated_index_window_days = 60
+    tenant.save()
+    prime_source = IndexSource.objects.get(code="PRIME")
+    loan = variable(board)
+    set_business_date(dt.date(2026, 5, 10))
+    loan = catch_up(loan)  # repriced on Mar 1 to 10.5 %; rows due Apr 1 and May 1 billed
+    may_row = {r.number: r for r in rows(loan)}[4]
+    assert may_row.billed and may_row.due_date == dt.date(2026, 5, 1)
+    billed_before = (may_row.billed_principal, may_row.billed_interest)
+    accrued_before = loan.interest_balance
+    with pytest.raises(DomainError, match="more than 60 days"):
+        record_index_value(prime_source, value=D("9"), effective_from=dt.date(2026, 3, 10))
+    # PRIME was 9.5 from Mar 20: the Apr 1 reprice should have given 11.5 %.
+    record_index_value(prime_source, value=D("9.5"), effective_from=dt.date(2026, 3, 20))
+    loan.refresh_from_db()
+    change = loan.rate_changes.order_by("pk").last()
+    assert (change.reason, change.effective_date, change.rate) == (
+        "correction",
+        dt.date(2026, 4, 1),
+        D("11.5"),
+    )
+    assert loan.rate_changes.filter(reason="correction").count() == 1
+    current = {r.number: r for r in rows(loan)}
+    kept = current[4]  # billed May 1 at the old rate: keeps its billed amounts
+    assert kept.kept_billed and (kept.billed_principal, kept.billed_interest) == billed_before
+    assert not current[3].kept_billed and current[3].rate == D("10.5")
+    assert {r.rate for n, r in current.items() if n >= 4} == {D("11.5")}
+    # The days from Apr 1 accrued again at 11.5 %: the difference is one adjustment.
+    adjustment = loan.ledger_entries.get(kind=Kind.ACCRUAL_ADJUSTMENT)
+    assert adjustment.interest > 0 and loan.interest_balance == accrued_before + adjustment.interest
+    assert_consistent(loan)
+    # The next row billed (Jun 1) carries April's difference: rows 4 and 5 bill together
+    # what Apr 1 - May 31 accrued, adjustment included.
+    set_business_date(dt.date(2026, 6, 2))
+    loan = catch_up(loan)
+    current = {r.number: r for r in rows(loan)}
+    accrued = loan.ledger_entries.filter(
+        kind=Kind.INTEREST_ACCRUAL,
+        effective_date__gte=dt.date(2026, 4, 1),
+        effective_date__lt=dt.date(2026, 6, 1),
+    )
+    total = sum(accrued.values_list("interest", flat=True), D(0)) + adjustment.interest
+    assert current[4].billed_interest + current[5].billed_interest == total
+    assert current[5].billed_interest > current[4].billed_interest
+    assert_consistent(loan)

@@ -9,8 +9,8 @@ class LoansConfig(AppConfig):
         from loans.cob import close_loans, select_loans_to_close
         from loans.demo import seed_configuration, seed_indexes, seed_loans
         from loans.search import search_provider
-        from loans.services.reprice import reprice_loans, select_loans_to_reprice
         from loans.selectors import last_closed_date
+        from loans.services.reprice import reprice_loans, select_loans_to_reprice
         from servicing.business_date import register_floor
         from servicing.cob import register_cob_step
         from servicing.registry import NavItem, register_demo_seeder, register_nav, register_search

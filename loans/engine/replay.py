@@ -24,7 +24,7 @@ from loans.engine.accrual import Window, window_day_units, window_unit_list
 from loans.engine.allocation import allocate
 from loans.engine.dates import period_before
 from loans.engine.daycount import day_units
-from loans.engine.default_interest import DefaultCarry, DefaultTerms, DefaultRun
+from loans.engine.default_interest import DefaultCarry, DefaultRun, DefaultTerms
 from loans.engine.dues import amount_due, days_past_due
 from loans.engine.mca import McaSchedule, McaTerms
 from loans.engine.schedule import Schedule, Terms

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('loans', '0012_installment_version_index'),
+        ("loans", "0012_installment_version_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='loan',
-            name='default_interest',
-            field=models.JSONField(blank=True, default=dict, help_text='Default-interest settings resolved at boarding (loan > product > investor > system) with the level each came from (loans.default_interest).'),
+            model_name="loan",
+            name="default_interest",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="Default-interest settings resolved at boarding (loan > product > investor > system) with the level each came from (loans.default_interest).",
+            ),
         ),
     ]

@@ -5,31 +5,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('loans', '0013_default_interest_resolved'),
+        ("loans", "0013_default_interest_resolved"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RateChange',
+            name="RateChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('effective_date', models.DateField()),
-                ('reason', models.CharField(choices=[('reprice', 'Reprice'), ('correction', 'Backdated index correction')], max_length=12)),
-                ('previous_rate', models.DecimalField(decimal_places=6, max_digits=9)),
-                ('rate', models.DecimalField(decimal_places=6, max_digits=9)),
-                ('index_code', models.CharField(max_length=30)),
-                ('index_value', models.DecimalField(decimal_places=6, max_digits=9)),
-                ('spread', models.DecimalField(decimal_places=6, max_digits=9)),
-                ('tier_sequence', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('loan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rate_changes', to='loans.loan')),
-                ('schedule_version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='loans.scheduleversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("effective_date", models.DateField()),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("reprice", "Reprice"),
+                            ("correction", "Backdated index correction"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("previous_rate", models.DecimalField(decimal_places=6, max_digits=9)),
+                ("rate", models.DecimalField(decimal_places=6, max_digits=9)),
+                ("index_code", models.CharField(max_length=30)),
+                ("index_value", models.DecimalField(decimal_places=6, max_digits=9)),
+                ("spread", models.DecimalField(decimal_places=6, max_digits=9)),
+                ("tier_sequence", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "loan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rate_changes",
+                        to="loans.loan",
+                    ),
+                ),
+                (
+                    "schedule_version",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="loans.scheduleversion",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['loan', 'effective_date'], name='loans_ratec_loan_id_2aceea_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('reason', 'reprice')), fields=('loan', 'effective_date'), name='one_reprice_per_loan_date')],
+                "indexes": [
+                    models.Index(
+                        fields=["loan", "effective_date"], name="loans_ratec_loan_id_2aceea_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("reason", "reprice")),
+                        fields=("loan", "effective_date"),
+                        name="one_reprice_per_loan_date",
+                    )
+                ],
             },
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('loans', '0014_rate_changes'),
+        ("loans", "0014_rate_changes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='installment',
-            name='kept_billed',
-            field=models.BooleanField(db_default=False, default=False, help_text='Billed before a backdated index correction: keeps its billed amounts; the interest difference goes to the next row billed (spec/accrual.md).'),
+            model_name="installment",
+            name="kept_billed",
+            field=models.BooleanField(
+                db_default=False,
+                default=False,
+                help_text="Billed before a backdated index correction: keeps its billed amounts; the interest difference goes to the next row billed (spec/accrual.md).",
+            ),
         ),
     ]

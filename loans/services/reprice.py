@@ -108,9 +108,7 @@ def _tier_events(loan: Loan, due_dates: list[tuple[int, dt.date]]) -> list[Repri
     return [events[date] for date in sorted(events)]
 
 
-def apply_reprices(
-    loan: Loan, *, since: dt.date, through: dt.date, actor=None
-) -> list[RateChange]:
+def apply_reprices(loan: Loan, *, since: dt.date, through: dt.date, actor=None) -> list[RateChange]:
     """Reprice ``loan`` (locked by the caller) for its events from ``since`` through
     ``through`` (the days being opened); returns the rate changes made. The caller replays
     the loan after. Idempotent: a reprice already made finds the rows at its rate."""

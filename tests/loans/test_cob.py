@@ -159,7 +159,9 @@ def test_set_based_close_equals_the_engine_on_a_generated_portfolio(portfolio):
         assert loan.carry == carry, loan.loan_number
         assert installments(loan) == bills, loan.loan_number
     assert LedgerEntry.objects.filter(kind=Kind.ACCRUAL_ADJUSTMENT).count() == adjustments
-    charged = LedgerEntry.objects.filter(kind=Kind.DEFAULT_INTEREST_ACCRUAL, effective_date__gte=START)
+    charged = LedgerEntry.objects.filter(
+        kind=Kind.DEFAULT_INTEREST_ACCRUAL, effective_date__gte=START
+    )
     assert charged.values("loan").distinct().count() >= 4
 
 

@@ -121,7 +121,7 @@ def test_past_due_days_are_posted_as_default_interest_accruals(charged):
     loan = catch_up(charged)
     rows = loan.ledger_entries.filter(kind=Kind.DEFAULT_INTEREST_ACCRUAL).order_by("effective_date")
     # Posted through the last closed day (the business date's own is its close's).
-    assert [r.effective_date for r in rows][0] == DUE
+    assert rows.first().effective_date == DUE
     assert rows.last().effective_date == today - dt.timedelta(days=1)
     assert loan.additional_interest_balance == default_of(FIRST_BILL, "6", 20)
     assert loan.amount_due == FIRST_BILL + loan.additional_interest_balance
@@ -149,9 +149,7 @@ def test_a_backdated_cure_recomputes_default_interest(charged):
     assert before == default_of(FIRST_BILL, "6", 25)
     pay(loan, "408.03", DUE + dt.timedelta(days=5))  # backdated: it cured on day 5
     loan.refresh_from_db()
-    adjustment = loan.ledger_entries.get(
-        kind=Kind.ACCRUAL_ADJUSTMENT, additional_interest__lt=0
-    )
+    adjustment = loan.ledger_entries.get(kind=Kind.ACCRUAL_ADJUSTMENT, additional_interest__lt=0)
     # The replayed payment paid 5 days of default interest first, leaving the row short.
     five = default_of(FIRST_BILL, "6", 5)
     assert loan.additional_interest_balance < before

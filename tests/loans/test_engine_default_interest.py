@@ -91,9 +91,7 @@ def test_grace_days(grace, late_days, expected_days):
     base = first_bill(replay(loan, [], DUE)).unpaid
     paid_on = DUE + timedelta(days=late_days)
     state = replay(loan, [pay("p", paid_on, "20000.00")], paid_on)
-    assert state.split_of("p")["additional_interest"] == cents(
-        base * 6 * expected_days / D(36000)
-    )
+    assert state.split_of("p")["additional_interest"] == cents(base * 6 * expected_days / D(36000))
 
 
 @pytest.mark.parametrize(
@@ -131,7 +129,9 @@ def test_lump_sum_counts_every_past_due_installment_once_the_loan_is_past_grace(
     state = replay(loan, [], through)
     first, second = state.bills[0].unpaid, state.bills[1].unpaid
     days_one, days_both = (second_due - DUE).days, (through - second_due).days + 1
-    assert state.default_accrued == cents((first * days_one + (first + second) * days_both) * 6 / D(36000))
+    assert state.default_accrued == cents(
+        (first * days_one + (first + second) * days_both) * 6 / D(36000)
+    )
 
 
 def test_a_default_rate_accrues_at_that_rate_and_30_360_counts_its_days():

@@ -102,7 +102,9 @@ def test_reprice_on_the_first_schedule_date_after_the_index_moves(board, prime, 
     assert sum(r.billed_principal if r.billed else r.principal for r in after) == D("120000.00")
     # Accrual uses the new rate from the reprice date.
     mar_1 = loan.ledger_entries.get(kind=Kind.INTEREST_ACCRUAL, effective_date=dt.date(2026, 3, 1))
-    feb_28 = loan.ledger_entries.get(kind=Kind.INTEREST_ACCRUAL, effective_date=dt.date(2026, 2, 28))
+    feb_28 = loan.ledger_entries.get(
+        kind=Kind.INTEREST_ACCRUAL, effective_date=dt.date(2026, 2, 28)
+    )
     assert mar_1.interest > feb_28.interest
     assert_consistent(loan)
 
@@ -131,7 +133,9 @@ def test_cob_and_catch_up_post_the_same_days(board, prime):
         )
 
     assert accruals(by_cob) == accruals(by_catch_up)
-    assert [(r.rate, r.total) for r in rows(by_cob)] == [(r.rate, r.total) for r in rows(by_catch_up)]
+    assert [(r.rate, r.total) for r in rows(by_cob)] == [
+        (r.rate, r.total) for r in rows(by_catch_up)
+    ]
     assert_consistent(by_cob)
 
 

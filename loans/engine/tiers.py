@@ -32,12 +32,9 @@ def tier_rate(
         raise ScheduleError("interest_rate_type must be fixed or variable")
     if index_value is None or spread is None:
         raise ScheduleError("a variable-rate tier needs index_value and spread")
-    value = to_decimal(index_value) + to_decimal(spread)
-    if floor is not None:
-        value = max(value, to_decimal(floor))
-    if cap is not None:
-        value = min(value, to_decimal(cap))
-    return value
+    from loans.engine.reprice import clamp_rate  # reprice builds on the schedule module
+
+    return clamp_rate(index_value, spread, floor, cap)
 
 
 def tier_segments(terms: Terms) -> list[Tier]:

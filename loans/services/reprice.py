@@ -179,11 +179,11 @@ def reprice(
             for row in later
         ],
         balance=max(balance, ZERO),
-        start=event.date,
+        start=start,  # after the kept rows, the first row re-projected accrues from there
         day_count=loan.day_count,
         frequency=loan.payment_frequency,
     )
-    new_version = _new_version(loan, version, rows, projected, event, value, rate, kept)
+    new_version = _new_version(loan, version, rows, projected, event, value, rate, kept, reason)
     loan.interest_rate = rate
     loan.save(update_fields=["index_value", "interest_rate"])
     change = RateChange.objects.create(
@@ -210,14 +210,16 @@ def reprice(
     return change
 
 
-def _new_version(loan, version, rows, projected, event, value, rate, kept) -> ScheduleVersion:
+def _new_version(
+    loan, version, rows, projected, event, value, rate, kept, reason
+) -> ScheduleVersion:
     version.is_current = False
     version.save(update_fields=["is_current"])
     new_version = ScheduleVersion.objects.create(
         loan=loan,
         version=version.version + 1,
         effective_date=event.date,
-        reason=f"{'Correction' if kept else 'Reprice'}: {event.code} "
+        reason=f"{RateChange.Reason(reason).label}: {event.code} "
         f"{value.value.normalize():f} + "
         f"{event.spread.normalize():f} = {rate.normalize():f} %",
         period_start=version.period_start,

@@ -253,6 +253,10 @@ def test_a_backdated_index_value_corrects_the_rate_keeps_billed_rows_and_carries
     assert kept.kept_billed and (kept.billed_principal, kept.billed_interest) == billed_before
     assert not current[3].kept_billed and current[3].rate == D("10.5")
     assert {r.rate for n, r in current.items() if n >= 4} == {D("11.5")}
+    # Re-amortized from the last kept row: the Jun 1 row projects May's 31 days only.
+    unbilled = D("120000.00") - sum(current[n].billed_principal for n in range(1, 5))
+    assert current[5].interest == cents(unbilled * D("11.5") * 31 / D(36000))
+    assert change.schedule_version.reason.startswith("Backdated index correction: PRIME 9.5")
     # The days from Apr 1 accrued again at 11.5 %: the difference is one adjustment.
     adjustment = loan.ledger_entries.get(kind=Kind.ACCRUAL_ADJUSTMENT)
     assert adjustment.interest > 0 and loan.interest_balance == accrued_before + adjustment.interest

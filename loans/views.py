@@ -93,7 +93,7 @@ def _summary_chart(loan):
     if not rows:
         return None
     return balance_chart(
-        start=version.effective_date,
+        start=loan.funded_date,  # a later version (a reprice) starts later; the chart does not
         opening_balance=rows[0].balance_after + rows[0].principal,
         due=[(row.due_date, row.balance_after) for row in rows],
         payments=selectors.principal_paid_by_date(loan),

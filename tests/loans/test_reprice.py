@@ -14,6 +14,7 @@ from loans.models import IndexSource, IndexValue, LedgerEntry, RateChange
 from loans.services.catch_up import catch_up
 from loans.services.rebuild import rebuild_loan
 from loans.services.reprice import reprice_loans, select_loans_to_reprice
+from loans.views import _summary_chart
 from servicing.business_date import get_business_date, set_business_date
 
 Kind = LedgerEntry.Kind
@@ -100,6 +101,12 @@ def test_reprice_on_the_first_schedule_date_after_the_index_moves(board, prime, 
     payment = level_payment(periodic_rate(D("10.5"), "monthly"), 10, balance)
     assert after[2].principal + after[2].interest == payment
     assert sum(r.billed_principal if r.billed else r.principal for r in after) == D("120000.00")
+    # The summary chart of the repriced loan still starts at the funding, inside its axes.
+    chart = _summary_chart(loan)
+    xs = [float(point.split(",")[0]) for point in chart.balance_points.split()]
+    assert min(xs) == chart.left and chart.desc.startswith(
+        "Projected principal balance falls from 120,000.00 on 2026-01-01"
+    )
     # Accrual uses the new rate from the reprice date.
     mar_1 = loan.ledger_entries.get(kind=Kind.INTEREST_ACCRUAL, effective_date=dt.date(2026, 3, 1))
     feb_28 = loan.ledger_entries.get(

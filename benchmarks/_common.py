@@ -86,7 +86,11 @@ def _admin(sql_for_name: Callable[[str], list[str]]) -> None:
     try:
         with conn.cursor() as cursor:
             for statement in sql_for_name(name):
-                cursor.execute(sql.SQL(statement).format(db=sql.Identifier(name)))
+                cursor.execute(
+                    sql.SQL(statement).format(
+                        db=sql.Identifier(name), snapshot=sql.Identifier(f"{name}_snapshot")
+                    )
+                )
     finally:
         conn.close()
 
@@ -94,6 +98,29 @@ def _admin(sql_for_name: Callable[[str], list[str]]) -> None:
 def reset_database() -> None:
     """Drop (if present) and create the dedicated benchmark database."""
     _admin(lambda name: ["DROP DATABASE IF EXISTS {db} WITH (FORCE)", "CREATE DATABASE {db}"])
+
+
+def snapshot_database() -> None:
+    """Keep a copy of the benchmark database (``<name>_snapshot``) for ``restore_snapshot``."""
+    from django.db import connections
+
+    connections.close_all()
+    _admin(
+        lambda name: [
+            "DROP DATABASE IF EXISTS {snapshot} WITH (FORCE)",
+            "CREATE DATABASE {snapshot} TEMPLATE {db}",
+        ]
+    )
+
+
+def restore_snapshot() -> None:
+    """The benchmark database as ``snapshot_database`` left it (a file copy: seconds)."""
+    _admin(
+        lambda name: [
+            "DROP DATABASE IF EXISTS {db} WITH (FORCE)",
+            "CREATE DATABASE {db} TEMPLATE {snapshot}",
+        ]
+    )
 
 
 def drop_database() -> None:

@@ -25,6 +25,7 @@ chunk is one transaction, and the database refuses a second accrual row for a da
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import NamedTuple
@@ -34,11 +35,19 @@ from django.db.models import F, Max, Sum, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from loans.engine.replay import Opening, accrue_day
+from loans.engine.accrual import window_day_units
+from loans.engine.default_interest import DefaultRun, default_terms
+from loans.engine.replay import Bill, Opening, accrue_day
 from loans.locks import lock_loan
 from loans.models import Installment, LedgerEntry, Loan
 from loans.schedules import FACTOR_RATE_TYPES
-from loans.services.replay import PROJECTED_FIELDS, opening_from_json, sync_loan
+from loans.services.replay import (
+    PROJECTED_FIELDS,
+    default_json,
+    opening_from_json,
+    sync_loan,
+    window_from_json,
+)
 from servicing.bulk import bulk_insert, bulk_update
 from servicing.money import ZERO, round_cents
 
@@ -46,6 +55,7 @@ ONE_DAY = dt.timedelta(days=1)
 SYSTEM = "system"
 LOAN_FIELDS = (
     "interest_balance",
+    "additional_interest_balance",
     "last_closed_date",
     "carry",
     "dpd",
@@ -113,12 +123,13 @@ def close_quiet_loans(ids: list[int], business_date: dt.date) -> set[int]:
             row
             for row in rows
             if not (row.fixed and row.pk in billing)
-            and not _in_default(row)
+            and not (row.pk in billing and _in_default(row))
             # a kept row's interest difference is billed by the engine
             and not (row.pk in billing and row.opening.carried)
         ]
         billing = list(billing - {row.pk for row in rows if row.fixed})
         upcoming, unpaid_principal = _next_rows(billing), _unpaid_billed_principal(billing)
+        late = _late_bills([row.pk for row in rows if _in_default(row)])
         now = timezone.now()
         accruals, loans, bills = [], [], []
         for row in rows:
@@ -146,6 +157,12 @@ def close_quiet_loans(ids: list[int], business_date: dt.date) -> set[int]:
                 accrued=str(opening.accrued + amount),
             )
             oldest, amount_due = row.oldest_unpaid_due, row.amount_due
+            additional = ZERO
+            if row.pk in late:
+                additional = _accrue_default(row, business_date, late[row.pk], carry)
+                if additional:
+                    accruals.append(_default_row(row.pk, business_date, additional, now))
+                    amount_due += additional
             next_due_date, next_due_amount = row.next_due_date, row.next_due_amount
             if row.pk in billing:
                 due, following = upcoming.get(row.pk, (None, None))
@@ -181,6 +198,7 @@ def close_quiet_loans(ids: list[int], business_date: dt.date) -> set[int]:
                 (
                     row.pk,
                     row.interest + amount,
+                    row.additional_interest + additional,
                     business_date,
                     carry,
                     dpd,
@@ -203,10 +221,56 @@ def _in_default(row: _QuietRow) -> bool:
     return bool(row.carry.get("di")) and row.oldest_unpaid_due is not None
 
 
+def _late_bills(loan_ids: list[int]) -> dict[int, list[Bill]]:
+    """The billed installments not fully paid of each loan (one query), as the engine's
+    bills: what default interest accrues on."""
+    if not loan_ids:
+        return {}
+    rows = (
+        Installment.objects.filter(
+            schedule_version__loan_id__in=loan_ids,
+            schedule_version__is_current=True,
+            billed=True,
+        )
+        .exclude(status=Installment.Status.PAID)
+        .order_by("schedule_version__loan_id", "number")
+        .values_list(
+            "schedule_version__loan_id",
+            "number",
+            "due_date",
+            "billed_principal",
+            "billed_interest",
+            "paid_principal",
+            "paid_interest",
+        )
+    )
+    late: dict[int, list[Bill]] = {pk: [] for pk in loan_ids}
+    for loan_id, number, due_date, *amounts in rows:
+        late[loan_id].append(Bill(number, due_date, True, *amounts))
+    return late
+
+
+def _accrue_default(row: _QuietRow, day: dt.date, late: list[Bill], carry: dict) -> Decimal:
+    """The engine's default-interest day (``DefaultRun.accrue``) from the carry; updates
+    ``carry`` and returns the day's amount."""
+    opening = row.opening
+    terms = default_terms(row.default_interest)
+    if terms is None or not opening.accruing:
+        return ZERO
+    run = DefaultRun(terms, row.day_count)
+    run.resume(opening.default, opening.default_accrued, ())
+    if not (run.live or any(bill.unpaid > 0 for bill in late)):
+        return ZERO
+    amount = run.accrue(day, late, row.principal)
+    carry.update(default=default_json(run.carry()), default_accrued=str(run.accrued))
+    return amount
+
+
 class _QuietRow(NamedTuple):
     pk: int
     principal: Decimal
     interest: Decimal
+    additional_interest: Decimal
     day_count: str
     frequency: str
     carry: dict
@@ -214,6 +278,7 @@ class _QuietRow(NamedTuple):
     amount_due: Decimal
     next_due_date: dt.date | None
     next_due_amount: Decimal
+    default_interest: dict | None
     fixed: bool
     opening: Opening
 
@@ -247,6 +312,7 @@ def _locked_quiet_rows(ids: list[int], business_date: dt.date) -> list[_QuietRow
             "pk",
             "principal_balance",
             "interest_balance",
+            "additional_interest_balance",
             "day_count",
             "payment_frequency",
             "carry",
@@ -254,11 +320,12 @@ def _locked_quiet_rows(ids: list[int], business_date: dt.date) -> list[_QuietRow
             "amount_due",
             "next_due_date",
             "next_due_amount",
+            "default_interest",
             "schedule_type",
         )
     )
     return [
-        _QuietRow(*row[:-1], row[-1] in FACTOR_RATE_TYPES, opening_from_json(row[5]))
+        _QuietRow(*row[:-1], row[-1] in FACTOR_RATE_TYPES, opening_from_json(row[6]))
         for row in rows
     ]
 
@@ -327,43 +394,48 @@ def _bill_status(total: Decimal) -> str:
     return Installment.Status.PAID if not total else Installment.Status.DUE
 
 
-# The quiet ACT/360 and ACT/365 days, in one statement on PostgreSQL: every day of their
-# window earns (basis, 1), so the day's accrual is the integer arithmetic of
-# ``_Run.accrue_quiet`` (cents, rate in millionths of a percent, ``div`` exact), done by
-# the database on the locked rows: the accrual rows inserted and the loans updated
-# (balances, carry, date, DPD) without a row going through Python. Loans it leaves out
-# (another day count, a row due tomorrow, two bases in the period, a rate with more than
-# six decimals...) go through ``close_quiet_loans``.
+# The quiet days of every day count, in one statement on PostgreSQL. The engine gives the
+# day's (basis, units) for each distinct (day count, frequency, window) of the chunk
+# (``window_day_units``: 30/360 weights, ACT/ACT years, stub days), passed as arrays; the
+# database then does the integer arithmetic of ``accrue_day`` (cents, rate in millionths
+# of a percent, ``div`` exact) on the locked rows: the accrual rows inserted and the loans
+# updated (balances, carry, date, DPD) without a row going through Python. Loans it leaves
+# out (a row due tomorrow, two bases in the period, past maturity, a rate with more than
+# six decimals, default interest...) go through ``close_quiet_loans``.
 CLOSE_IN_SQL = """
-WITH picked AS (
-    SELECT id, principal_balance, interest_balance, carry, oldest_unpaid_due,
-           CASE day_count WHEN 'ACT/360' THEN 360 ELSE 365 END::numeric AS basis
-    FROM loans_loan
-    WHERE id = ANY(%(ids)s)
-      AND status = 'open'
-      AND last_closed_date = %(yesterday)s
-      AND carry->>'date' = %(day_text)s
-      AND day_count IN ('ACT/360', 'ACT/365')
-      AND schedule_type NOT IN ('mca', 'custom')
-      AND COALESCE(carry->>'accruing', 'true') = 'true'
-      AND COALESCE(carry->'default', 'null'::jsonb) = 'null'::jsonb
-      AND NOT (COALESCE(carry->>'di', 'false') = 'true' AND oldest_unpaid_due IS NOT NULL)
-      AND principal_balance > 0
-      AND jsonb_typeof(carry->'window') = 'array'
-      AND (carry->'window'->>2)::date > %(tomorrow)s
-      AND jsonb_array_length(carry->'sums') <= 1
-    ORDER BY id
-    FOR NO KEY UPDATE
+WITH units AS (
+    SELECT * FROM unnest(%(u_day_count)s::text[], %(u_frequency)s::text[],
+                         %(u_window)s::jsonb[], %(u_basis)s::bigint[], %(u_units)s::int[])
+        AS u(day_count, frequency, win, basis, units)
+), picked AS (
+    SELECT l.id, l.principal_balance, l.interest_balance, l.carry, l.oldest_unpaid_due,
+           u.basis::numeric AS basis, u.units
+    FROM loans_loan AS l
+    JOIN units AS u
+      ON u.day_count = l.day_count AND u.frequency = l.payment_frequency
+     AND u.win = l.carry->'window'
+    WHERE l.id = ANY(%(ids)s)
+      AND l.status = 'open'
+      AND l.last_closed_date = %(yesterday)s
+      AND l.carry->>'date' = %(day_text)s
+      AND l.schedule_type NOT IN ('mca', 'custom')
+      AND COALESCE(l.carry->>'accruing', 'true') = 'true'
+      AND COALESCE(l.carry->'default', 'null'::jsonb) = 'null'::jsonb
+      AND NOT (COALESCE(l.carry->>'di', 'false') = 'true' AND l.oldest_unpaid_due IS NOT NULL)
+      AND l.principal_balance > 0
+      AND jsonb_array_length(l.carry->'sums') <= 1
+    ORDER BY l.id
+    FOR NO KEY UPDATE OF l
 ), day AS (
-    SELECT id, interest_balance, carry, oldest_unpaid_due, basis,
-           COALESCE((carry->'sums'->0->>1)::numeric, 0) * 100 + principal_balance * 100
-               AS summed,
+    SELECT id, interest_balance, carry, oldest_unpaid_due, basis, units,
+           COALESCE((carry->'sums'->0->>1)::numeric, 0) * 100
+               + principal_balance * 100 * units AS summed,
            (carry->>'posted')::numeric * 100 AS posted,
            (carry->>'rate')::numeric * 1000000 AS rate_units
     FROM picked
-    WHERE (carry->'sums' = '[]'::jsonb OR (carry->'sums'->0->>0)::int = basis)
+    WHERE (carry->'sums' = '[]'::jsonb OR (carry->'sums'->0->>0)::numeric = basis)
 ), calc AS (
-    SELECT id, interest_balance, carry, oldest_unpaid_due, basis, summed,
+    SELECT id, interest_balance, carry, oldest_unpaid_due, basis, units, summed,
            div(2 * rate_units * summed + 100000000 * basis, 2 * 100000000 * basis) AS through,
            posted
     FROM day
@@ -381,8 +453,9 @@ SET interest_balance = a.interest_balance + a.amount,
                ELSE GREATEST(%(tomorrow)s - a.oldest_unpaid_due, 0) END,
     carry = a.carry || jsonb_build_object(
         'date', %(tomorrow_text)s,
-        'sums', jsonb_build_array(
-            jsonb_build_array(a.basis, ((a.summed / 100)::numeric(30, 2))::text)),
+        'sums', CASE WHEN a.units = 0 AND a.carry->'sums' = '[]'::jsonb THEN '[]'::jsonb
+                     ELSE jsonb_build_array(jsonb_build_array(
+                         a.basis, ((a.summed / 100)::numeric(30, 2))::text)) END,
         'posted', ((a.through / 100)::numeric(30, 2))::text,
         'accrued', (((a.carry->>'accrued')::numeric + a.amount)::numeric(30, 2))::text
     )
@@ -415,8 +488,9 @@ _SQL_ROW = {
 
 
 def close_in_sql(ids: list[int], business_date: dt.date) -> set[int]:
-    """The quiet ACT/360 and ACT/365 loans among ``ids``, closed by one SQL statement."""
-    if not ids:
+    """The quiet loans among ``ids`` that SQL can close, closed by one statement."""
+    units = _day_units(ids, business_date)
+    if not units:
         return set()
     tomorrow = business_date + ONE_DAY
     sql = CLOSE_IN_SQL.format(columns=", ".join(_SQL_ROW), values=", ".join(_SQL_ROW.values()))
@@ -430,9 +504,48 @@ def close_in_sql(ids: list[int], business_date: dt.date) -> set[int]:
                 "tomorrow": tomorrow,
                 "day_text": business_date.isoformat(),
                 "tomorrow_text": tomorrow.isoformat(),
+                **_unit_arrays(units),
             },
         )
         return {row[0] for row in cursor.fetchall()}
+
+
+_UNIT_COLUMNS = ("day_count", "frequency", "window", "basis", "units")
+
+
+def _unit_arrays(units: list[tuple]) -> dict[str, list]:
+    columns = zip(*units, strict=True)
+    return {f"u_{name}": list(column) for name, column in zip(_UNIT_COLUMNS, columns, strict=True)}
+
+
+def _day_units(ids: list[int], business_date: dt.date) -> list[tuple]:
+    """(day count, frequency, window JSON, basis, units) of ``business_date`` for each
+    distinct accrual window of the chunk that nothing is billed at tomorrow."""
+    if not ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT day_count, payment_frequency, carry->>'window' FROM loans_loan "
+            "WHERE id = ANY(%s) AND jsonb_typeof(carry->'window') = 'array'",
+            [list(ids)],
+        )
+        found = cursor.fetchall()
+    units = []
+    for day_count, frequency, text in found:
+        window = window_from_json(*json.loads(text))
+        if window.end > business_date + ONE_DAY and business_date >= window.start:
+            basis, count = window_day_units(business_date, window, day_count, frequency)
+            units.append((day_count, frequency, text, basis, count))
+    return units
+
+
+def _default_row(loan_id: int, day: dt.date, amount: Decimal, now) -> dict:
+    return {
+        **_accrual_row(loan_id, day, amount, now),
+        "kind": LedgerEntry.Kind.DEFAULT_INTEREST_ACCRUAL,
+        "interest": ZERO,
+        "additional_interest": amount,
+    }
 
 
 def _accrual_row(loan_id: int, day: dt.date, amount: Decimal, now) -> dict:

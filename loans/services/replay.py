@@ -290,13 +290,13 @@ def carry_json(
         "accruing": opening.accruing,
         # Default interest: charged on this loan ("di"), its running episode, its total.
         "di": charged,
-        "default": _default_json(opening.default),
+        "default": default_json(opening.default),
         "default_accrued": str(opening.default_accrued),
         "carried": str(opening.carried),
     }
 
 
-def _default_json(carry: DefaultCarry | None) -> dict | None:
+def default_json(carry: DefaultCarry | None) -> dict | None:
     if carry is None:
         return None
     return {
@@ -328,7 +328,7 @@ def opening_from_json(carry: dict) -> Opening:
         tuple((int(basis), Decimal(total)) for basis, total in carry["sums"]),
         Decimal(carry["posted"]),
         Decimal(carry["accrued"]),
-        window and _window(*window),
+        window and window_from_json(*window),
         _rate(carry["rate"]),
         carry.get("accruing", True),
         _default_carry(carry.get("default")),
@@ -338,7 +338,7 @@ def opening_from_json(carry: dict) -> Opening:
 
 
 @lru_cache(maxsize=4096)
-def _window(start: str, regular_start: str, end: str) -> Window:
+def window_from_json(start: str, regular_start: str, end: str) -> Window:
     """Windows recur across a portfolio's carries (the close of business reads them all)."""
     return Window(*map(dt.date.fromisoformat, (start, regular_start, end)))
 

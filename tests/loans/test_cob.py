@@ -83,13 +83,14 @@ def installments(loan) -> list[tuple]:
 
 def run_cob(days: int, *, pay_every: int = 0) -> dict:
     """Close ``days`` business dates as the COB step does; count each path."""
-    counts = {"sql": 0, "quiet": 0, "engine": 0, "engine_charged": 0}
+    counts = {"sql": 0, "quiet": 0, "quiet_charged": 0, "engine": 0, "engine_charged": 0}
     original, in_sql = cob.close_quiet_loans, cob.close_in_sql
     charged = set(Loan.objects.filter(default_interest__enabled=True).values_list("pk", flat=True))
 
     def counting(ids, business_date):
         closed = original(ids, business_date)
         counts["quiet"] += len(closed)
+        counts["quiet_charged"] += sum(pk in charged for pk in closed)
         rest = [pk for pk in ids if pk not in closed]
         # Loans charged default interest close on the engine path while past due.
         counts["engine_charged"] += sum(pk in charged for pk in rest)
@@ -120,25 +121,36 @@ def test_set_based_close_equals_the_engine_on_a_generated_portfolio(portfolio):
     adjustments = LedgerEntry.objects.filter(kind=Kind.ACCRUAL_ADJUSTMENT).count()
     counts = run_cob(45, pay_every=6)
     # Every path ran, mostly set-based (billing days included); the engine closes the
-    # factor-rate loans' billing days, and the days of loans earning default interest
-    # (counted apart). On PostgreSQL quiet ACT/x days close in SQL.
+    # factor-rate loans' billing days, and the billing days of loans earning default
+    # interest (counted apart). On PostgreSQL the quiet days of every day count close in
+    # SQL; the days of loans earning default interest in Python.
     assert counts["quiet"] + counts["sql"] > 10 * counts["engine"]
     assert counts["engine"] + counts["engine_charged"] > 0
-    assert counts["quiet"] > 0
+    assert counts["quiet_charged"] > 4 * counts["engine_charged"]
     if connection.vendor == "postgresql":
-        assert counts["sql"] > 0
+        assert counts["sql"] > counts["quiet"]
+    assert_closed_as_the_engine(START)
+    assert LedgerEntry.objects.filter(kind=Kind.ACCRUAL_ADJUSTMENT).count() == adjustments
+    charged = LedgerEntry.objects.filter(
+        kind=Kind.DEFAULT_INTEREST_ACCRUAL, effective_date__gte=START
+    )
+    assert charged.values("loan").distinct().count() >= 4
 
+
+def assert_closed_as_the_engine(start: dt.date) -> None:
+    """Every open loan's days from ``start`` are the engine's, to the cent, and a full
+    replay from the funding changes nothing."""
     today = get_business_date()
     for loan in Loan.objects.filter(status=Loan.Status.OPEN):
         assert loan.last_closed_date == today - dt.timedelta(days=1)
         # Every day the run closed is the engine's, to the cent (days before it were
         # posted by boarding and the demo history, and trued up by adjustments).
         engine = {
-            day: amount for day, amount in replay_loan(loan, through=today).accruals if day >= START
+            day: amount for day, amount in replay_loan(loan, through=today).accruals if day >= start
         }
         posted = dict(
             loan.ledger_entries.filter(
-                kind=Kind.INTEREST_ACCRUAL, effective_date__gte=START
+                kind=Kind.INTEREST_ACCRUAL, effective_date__gte=start
             ).values_list("effective_date", "interest")
         )
         assert posted == {
@@ -148,11 +160,11 @@ def test_set_based_close_equals_the_engine_on_a_generated_portfolio(portfolio):
         engine_default = {
             day: amount
             for day, amount in replay_loan(loan, through=today).default_accruals
-            if START <= day < today
+            if start <= day < today
         }
         posted_default = dict(
             loan.ledger_entries.filter(
-                kind=Kind.DEFAULT_INTEREST_ACCRUAL, effective_date__gte=START
+                kind=Kind.DEFAULT_INTEREST_ACCRUAL, effective_date__gte=start
             ).values_list("effective_date", "additional_interest")
         )
         assert posted_default == engine_default, loan.loan_number
@@ -163,11 +175,6 @@ def test_set_based_close_equals_the_engine_on_a_generated_portfolio(portfolio):
         loan.refresh_from_db()
         assert loan.carry == carry, loan.loan_number
         assert installments(loan) == bills, loan.loan_number
-    assert LedgerEntry.objects.filter(kind=Kind.ACCRUAL_ADJUSTMENT).count() == adjustments
-    charged = LedgerEntry.objects.filter(
-        kind=Kind.DEFAULT_INTEREST_ACCRUAL, effective_date__gte=START
-    )
-    assert charged.values("loan").distinct().count() >= 4
 
 
 def test_closing_a_date_twice_changes_nothing(portfolio):
@@ -226,3 +233,31 @@ def test_dpd_grows_by_a_day_on_each_close(portfolio):
         loan.refresh_from_db()
         assert loan.dpd == before + 3, loan.loan_number
         assert loan.dpd == (get_business_date() - loan.oldest_unpaid_due).days
+
+
+@pytest.mark.parametrize("frequency", ["monthly", "weekly"])
+def test_every_day_count_closes_set_based_through_a_leap_february(db, frequency):
+    """30/360 weights (the 29th of a leap February counts 2, a 31st none), ACT/ACT's 366
+    basis, and a stub period: the same cents as the engine, closed set-based."""
+    start = dt.date(2028, 2, 10)
+    set_business_date(start)
+    seed_configuration(io.StringIO())
+    for n, day_count in enumerate(DAY_COUNTS):
+        board(
+            application_number=f"LEAP-{n}",
+            borrower={**term_payload()["borrower"], "borrower_id": f"LEAP-B-{n}"},
+            funded_amount="180000.00",
+            funded_date=(start - dt.timedelta(days=3 + n)).isoformat(),
+            interest_rate="7.125000",
+            day_count=day_count,
+            payment_frequency=frequency,
+            # A first period longer than the frequency's: its first days are stub days.
+            first_payment_date=dt.date(2028, 3, 21).isoformat(),
+            number_of_payments=12,
+            **charged(None),
+        )
+    counts = run_cob(45)
+    assert counts["engine"] == 0
+    if connection.vendor == "postgresql":
+        assert counts["sql"] > 3 * counts["quiet"]
+    assert_closed_as_the_engine(start)

@@ -127,7 +127,9 @@ def close_quiet_loans(ids: list[int], business_date: dt.date) -> set[int]:
             # a kept row's interest difference is billed by the engine
             and not (row.pk in billing and row.opening.carried)
         ]
-        billing = list(billing - {row.pk for row in rows if row.fixed})
+        billing = {
+            row.pk: row.carry["version"] for row in rows if row.pk in billing and not row.fixed
+        }
         upcoming, unpaid_principal = _next_rows(billing), _unpaid_billed_principal(billing)
         late = _late_bills([row.pk for row in rows if _in_default(row)])
         now = timezone.now()
@@ -330,14 +332,53 @@ def _locked_quiet_rows(ids: list[int], business_date: dt.date) -> list[_QuietRow
     ]
 
 
-def _next_rows(loan_ids: list[int]) -> dict[int, tuple[_Row, _Row | None]]:
-    """Each loan's first two unbilled rows of its current schedule (one query)."""
-    if not loan_ids:
+NEXT_ROWS_SQL = """
+SELECT v.loan_id, i.id, i.number, i.due_date, i.principal, i.interest, i.interest_only,
+       i.rate, i.total, i.number = last.number
+FROM unnest(%(loans)s::bigint[], %(versions)s::bigint[]) AS v(loan_id, version_id)
+JOIN loans_scheduleversion AS sv ON sv.id = v.version_id AND sv.is_current
+CROSS JOIN LATERAL (
+    SELECT max(number) AS number FROM loans_installment WHERE schedule_version_id = v.version_id
+) AS last
+CROSS JOIN LATERAL (
+    SELECT * FROM loans_installment
+    WHERE schedule_version_id = v.version_id AND NOT billed
+    ORDER BY number
+    LIMIT 2
+) AS i
+ORDER BY v.loan_id, i.number
+"""
+
+
+def _next_rows(versions: dict[int, int]) -> dict[int, tuple[_Row, _Row | None]]:
+    """Each loan's first two unbilled rows of its current schedule (one query), from
+    {loan id: the schedule version of its carry} (a version no longer current: none)."""
+    if not versions:
         return {}
+    if connection.vendor == "postgresql":  # two index probes a loan
+        with connection.cursor() as cursor:
+            cursor.execute(
+                NEXT_ROWS_SQL, {"loans": list(versions), "versions": list(versions.values())}
+            )
+            rows = cursor.fetchall()
+    else:
+        rows = _next_rows_portable(versions)
+    found: dict[int, list[_Row]] = {}
+    for loan_id, *values in rows:
+        found.setdefault(loan_id, []).append(_Row(*values))
+    return {
+        loan_id: (rows[0], rows[1] if len(rows) > 1 else None) for loan_id, rows in found.items()
+    }
+
+
+def _next_rows_portable(versions: dict[int, int]) -> list[tuple]:
+    """``NEXT_ROWS_SQL`` with window functions: every unbilled row is read."""
     by_version = {"partition_by": [F("schedule_version_id")]}
     rows = (
         Installment.objects.filter(
-            schedule_version__loan_id__in=loan_ids, schedule_version__is_current=True, billed=False
+            schedule_version_id__in=list(versions.values()),
+            schedule_version__is_current=True,
+            billed=False,
         )
         # Over the unbilled rows: the last row is unbilled while any row is.
         .annotate(
@@ -359,25 +400,21 @@ def _next_rows(loan_ids: list[int]) -> dict[int, tuple[_Row, _Row | None]]:
             "last",
         )
     )
-    found: dict[int, list[_Row]] = {}
-    for loan_id, *values, last in rows:
-        found.setdefault(loan_id, []).append(_Row(*values, values[1] == last))
-    return {
-        loan_id: (rows[0], rows[1] if len(rows) > 1 else None) for loan_id, rows in found.items()
-    }
+    return [(*values, values[2] == last) for *values, last in rows]
 
 
-def _unpaid_billed_principal(loan_ids: list[int]) -> dict[int, Decimal]:
-    if not loan_ids:
+def _unpaid_billed_principal(versions: dict[int, int]) -> dict[int, Decimal]:
+    """{loan id: principal billed and not paid} from {loan id: current schedule version}."""
+    if not versions:
         return {}
+    loan_of = {version: loan_id for loan_id, version in versions.items()}
     rows = (
-        Installment.objects.filter(
-            schedule_version__loan_id__in=loan_ids, schedule_version__is_current=True, billed=True
-        )
-        .values("schedule_version__loan_id")
+        Installment.objects.filter(schedule_version_id__in=list(loan_of), billed=True)
+        .values("schedule_version_id")
         .annotate(unpaid=Sum(F("billed_principal") - F("paid_principal")))
+        .values_list("schedule_version_id", "unpaid")
     )
-    return {row["schedule_version__loan_id"]: round_cents(row["unpaid"]) for row in rows}
+    return {loan_of[version]: round_cents(unpaid) for version, unpaid in rows}
 
 
 def _billed_principal(row: _Row, unbilled: Decimal, interest: Decimal) -> Decimal:
@@ -403,42 +440,40 @@ def _bill_status(total: Decimal) -> str:
 # out (a row due tomorrow, two bases in the period, past maturity, a rate with more than
 # six decimals, default interest...) go through ``close_quiet_loans``.
 CLOSE_IN_SQL = """
-WITH units AS (
-    SELECT * FROM unnest(%(u_day_count)s::text[], %(u_frequency)s::text[],
-                         %(u_window)s::jsonb[], %(u_basis)s::bigint[], %(u_units)s::int[])
-        AS u(day_count, frequency, win, basis, units)
-), picked AS (
-    SELECT l.id, l.principal_balance, l.interest_balance, l.carry, l.oldest_unpaid_due,
-           u.basis::numeric AS basis, u.units
-    FROM loans_loan AS l
-    JOIN units AS u
-      ON u.day_count = l.day_count AND u.frequency = l.payment_frequency
-     AND u.win = l.carry->'window'
-    WHERE l.id = ANY(%(ids)s)
-      AND l.status = 'open'
-      AND l.last_closed_date = %(yesterday)s
-      AND l.carry->>'date' = %(day_text)s
-      AND l.schedule_type NOT IN ('mca', 'custom')
-      AND COALESCE(l.carry->>'accruing', 'true') = 'true'
-      AND COALESCE(l.carry->'default', 'null'::jsonb) = 'null'::jsonb
-      AND NOT (COALESCE(l.carry->>'di', 'false') = 'true' AND l.oldest_unpaid_due IS NOT NULL)
-      AND l.principal_balance > 0
-      AND jsonb_array_length(l.carry->'sums') <= 1
-    ORDER BY l.id
-    FOR NO KEY UPDATE OF l
+WITH picked AS (
+    SELECT id, principal_balance, interest_balance, carry, oldest_unpaid_due,
+           %(units)s::jsonb -> (day_count || ' ' || payment_frequency || ' ' || (carry->>'window'))
+               AS unit
+    FROM loans_loan
+    WHERE id = ANY(%(ids)s)
+      AND status = 'open'
+      AND last_closed_date = %(yesterday)s
+      AND carry->>'date' = %(day_text)s
+      AND %(units)s::jsonb ? (day_count || ' ' || payment_frequency || ' ' || (carry->>'window'))
+      AND schedule_type NOT IN ('mca', 'custom')
+      AND COALESCE(carry->>'accruing', 'true') = 'true'
+      AND COALESCE(carry->'default', 'null'::jsonb) = 'null'::jsonb
+      AND NOT (COALESCE(carry->>'di', 'false') = 'true' AND oldest_unpaid_due IS NOT NULL)
+      AND principal_balance > 0
+      AND jsonb_array_length(carry->'sums') <= 1
+    ORDER BY id
+    FOR NO KEY UPDATE
 ), day AS (
-    SELECT id, interest_balance, carry, oldest_unpaid_due, basis, units,
+    SELECT id, interest_balance, carry, oldest_unpaid_due,
+           (unit->>0)::numeric AS basis, (unit->>1)::int AS units,
            COALESCE((carry->'sums'->0->>1)::numeric, 0) * 100
-               + principal_balance * 100 * units AS summed,
+               + principal_balance * 100 * (unit->>1)::int AS summed,
            (carry->>'posted')::numeric * 100 AS posted,
            (carry->>'rate')::numeric * 1000000 AS rate_units
     FROM picked
+), checked AS (
+    SELECT * FROM day
     WHERE (carry->'sums' = '[]'::jsonb OR (carry->'sums'->0->>0)::numeric = basis)
 ), calc AS (
     SELECT id, interest_balance, carry, oldest_unpaid_due, basis, units, summed,
            div(2 * rate_units * summed + 100000000 * basis, 2 * 100000000 * basis) AS through,
            posted
-    FROM day
+    FROM checked
     WHERE rate_units = trunc(rate_units) AND rate_units >= 0
 ), amounts AS (
     SELECT *, ((through - posted) / 100)::numeric(20, 2) AS amount FROM calc
@@ -499,30 +534,22 @@ def close_in_sql(ids: list[int], business_date: dt.date) -> set[int]:
             sql,
             {
                 "ids": list(ids),
+                "units": json.dumps(units),
                 "day": business_date,
                 "yesterday": business_date - ONE_DAY,
                 "tomorrow": tomorrow,
                 "day_text": business_date.isoformat(),
                 "tomorrow_text": tomorrow.isoformat(),
-                **_unit_arrays(units),
             },
         )
         return {row[0] for row in cursor.fetchall()}
 
 
-_UNIT_COLUMNS = ("day_count", "frequency", "window", "basis", "units")
-
-
-def _unit_arrays(units: list[tuple]) -> dict[str, list]:
-    columns = zip(*units, strict=True)
-    return {f"u_{name}": list(column) for name, column in zip(_UNIT_COLUMNS, columns, strict=True)}
-
-
-def _day_units(ids: list[int], business_date: dt.date) -> list[tuple]:
-    """(day count, frequency, window JSON, basis, units) of ``business_date`` for each
+def _day_units(ids: list[int], business_date: dt.date) -> dict[str, tuple[int, int]]:
+    """{"day count, frequency, window JSON": (basis, units) of ``business_date``} for each
     distinct accrual window of the chunk that nothing is billed at tomorrow."""
     if not ids:
-        return []
+        return {}
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT DISTINCT day_count, payment_frequency, carry->>'window' FROM loans_loan "
@@ -530,12 +557,13 @@ def _day_units(ids: list[int], business_date: dt.date) -> list[tuple]:
             [list(ids)],
         )
         found = cursor.fetchall()
-    units = []
+    units = {}
     for day_count, frequency, text in found:
         window = window_from_json(*json.loads(text))
-        if window.end > business_date + ONE_DAY and business_date >= window.start:
-            basis, count = window_day_units(business_date, window, day_count, frequency)
-            units.append((day_count, frequency, text, basis, count))
+        if window.start <= business_date and window.end > business_date + ONE_DAY:
+            units[f"{day_count} {frequency} {text}"] = window_day_units(
+                business_date, window, day_count, frequency
+            )
     return units
 
 

@@ -46,13 +46,21 @@ class LedgerEntry(models.Model):
         ESCROW_ASSESSED = "escrow_assessed", "Escrow assessed"
         EXCESS_REFUND = "excess_refund", "Excess refund"
 
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="ledger_entries")
+    # Indexed by the (loan, effective date, ...) index below, its leading column.
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="ledger_entries", db_index=False
+    )
     kind = models.CharField(max_length=30, choices=Kind.choices)
     effective_date = models.DateField()
     business_date = models.DateField(help_text="Business date when it was posted.")
     posted_at = models.DateTimeField(auto_now_add=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # partial index below: the system's rows (most of them) have none
     )
     actor_label = models.CharField(max_length=150)
     amount = models.DecimalField(**MONEY)
@@ -66,7 +74,12 @@ class LedgerEntry(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
     )
     replayed_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replayed_as"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replayed_as",
+        db_index=False,  # partial index below
     )
     details = models.JSONField(
         default=dict, blank=True, help_text="Instrument, hierarchy, fee name..."
@@ -110,7 +123,19 @@ class LedgerEntry(models.Model):
                 name="one_accrual_per_loan_date_kind",
             ),
         ]
-        indexes = [models.Index(fields=["loan", "effective_date", "posted_at", "id"])]
+        # The close of business inserts a row per loan and day: every index is paid for on
+        # each, so the sparse foreign keys are indexed only where they are set.
+        indexes = [
+            models.Index(fields=["loan", "effective_date", "posted_at", "id"]),
+            models.Index(
+                fields=["actor"], condition=Q(actor__isnull=False), name="ledger_actor_idx"
+            ),
+            models.Index(
+                fields=["replayed_from"],
+                condition=Q(replayed_from__isnull=False),
+                name="ledger_replayed_from_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.loan} {self.kind} {self.amount} @ {self.effective_date}"

@@ -441,7 +441,7 @@ def _bill_status(total: Decimal) -> str:
 # six decimals, default interest...) go through ``close_quiet_loans``.
 CLOSE_IN_SQL = """
 WITH picked AS (
-    SELECT id, principal_balance, interest_balance, carry, oldest_unpaid_due,
+    SELECT id, ctid, principal_balance, interest_balance, carry, oldest_unpaid_due,
            %(units)s::jsonb -> (day_count || ' ' || payment_frequency || ' ' || (carry->>'window'))
                AS unit
     FROM loans_loan
@@ -459,7 +459,7 @@ WITH picked AS (
     ORDER BY id
     FOR NO KEY UPDATE
 ), day AS (
-    SELECT id, interest_balance, carry, oldest_unpaid_due,
+    SELECT id, ctid, interest_balance, carry, oldest_unpaid_due,
            (unit->>0)::numeric AS basis, (unit->>1)::int AS units,
            COALESCE((carry->'sums'->0->>1)::numeric, 0) * 100
                + principal_balance * 100 * (unit->>1)::int AS summed,
@@ -470,7 +470,7 @@ WITH picked AS (
     SELECT * FROM day
     WHERE (carry->'sums' = '[]'::jsonb OR (carry->'sums'->0->>0)::numeric = basis)
 ), calc AS (
-    SELECT id, interest_balance, carry, oldest_unpaid_due, basis, units, summed,
+    SELECT id, ctid, interest_balance, carry, oldest_unpaid_due, basis, units, summed,
            div(2 * rate_units * summed + 100000000 * basis, 2 * 100000000 * basis) AS through,
            posted
     FROM checked
@@ -495,7 +495,7 @@ SET interest_balance = a.interest_balance + a.amount,
         'accrued', (((a.carry->>'accrued')::numeric + a.amount)::numeric(30, 2))::text
     )
 FROM amounts AS a
-WHERE l.id = a.id
+WHERE l.ctid = a.ctid  -- the row version locked above: no index lookup
 RETURNING l.id
 """
 # The accrual row's columns and the SQL giving each (as ``_accrual_row`` writes them).
@@ -523,9 +523,33 @@ _SQL_ROW = {
 
 
 def close_in_sql(ids: list[int], business_date: dt.date) -> set[int]:
-    """The quiet loans among ``ids`` that SQL can close, closed by one statement."""
-    units = _day_units(ids, business_date)
-    if not units:
+    """The quiet loans among ``ids`` that SQL can close, closed in SQL.
+
+    The day units of the windows met in earlier chunks of the date are known: one
+    statement closes the loans on those; the windows of the loans left are then looked up
+    (a small query once the common windows are known) and a second statement closes the
+    loans on new ones.
+    """
+    known = _KNOWN_UNITS.setdefault(business_date, {})
+    for day in [day for day in _KNOWN_UNITS if day != business_date]:
+        del _KNOWN_UNITS[day]  # one date at a time
+    closed = _close_in_sql(ids, business_date, known)
+    rest = [pk for pk in ids if pk not in closed]
+    new = {key: units for key, units in _day_units(rest, business_date).items() if key not in known}
+    known.update(new)
+    return closed | _close_in_sql(rest, business_date, new)
+
+
+# {business date: {window key: (basis, units)}}: pure values, kept for the worker's next
+# chunks of the same date.
+_KNOWN_UNITS: dict[dt.date, dict[str, tuple[int, int]]] = {}
+
+
+def _close_in_sql(
+    ids: list[int], business_date: dt.date, units: dict[str, tuple[int, int]]
+) -> set[int]:
+    """``CLOSE_IN_SQL`` for the loans among ``ids`` on a window of ``units``."""
+    if not ids or not units:
         return set()
     tomorrow = business_date + ONE_DAY
     sql = CLOSE_IN_SQL.format(columns=", ".join(_SQL_ROW), values=", ".join(_SQL_ROW.values()))

@@ -2,13 +2,7 @@
 
 from django.db import migrations, models
 
-
-def fillfactor(percent):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(f"ALTER TABLE loans_loan SET (fillfactor = {int(percent)})")
-
-    return run
+from servicing.migration_ops import set_fillfactor
 
 
 class Migration(migrations.Migration):
@@ -26,5 +20,5 @@ class Migration(migrations.Migration):
             index=models.Index(fields=["status"], name="loans_loan_status_idx"),
         ),
         # Room on each page for the daily update of a loan to stay on its page (HOT).
-        migrations.RunPython(fillfactor(80), fillfactor(100)),
+        set_fillfactor("loans_loan", 80, previous=100),
     ]

@@ -4,13 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
-def fillfactor(percent):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(f"ALTER TABLE loans_loan SET (fillfactor = {int(percent)})")
-
-    return run
+from servicing.migration_ops import set_fillfactor
 
 
 class Migration(migrations.Migration):
@@ -24,7 +18,7 @@ class Migration(migrations.Migration):
         # 80 % (0009) left room for one new version a page, so most updates also wrote
         # every index of the loan. Half a page lets each row on it be updated in place
         # (HOT); measured in benchmarks/bench_cob.py.
-        migrations.RunPython(fillfactor(50), fillfactor(80)),
+        set_fillfactor("loans_loan", 50, previous=80),
         migrations.AlterField(
             model_name="ledgerentry",
             name="actor",

@@ -4,14 +4,20 @@ Closing business date D for a loan = accrue D (after D's events) and open D + 1:
 the rows due on D + 1, age the loan (DPD) as of D + 1. After it the loan's
 ``last_closed_date`` is D and its ``carry`` is the opening of D + 1.
 
-``close_loans`` (a COB step's chunk) does it two ways, with the same result:
-- **Quiet loans**, the common case (the carry of D is current, nothing is due on D + 1):
-  set-based. One locked SELECT of the chunk's loans as tuples, the day's accrual from
-  each carry with the engine's own ``accrue_day``, one COPY of the accrual rows and one
-  ``UPDATE ... FROM (VALUES ...)`` of the loans. No model instance, no per-loan query.
-- **Every other loan** (a row due on D + 1, a loan behind or without a carry, a
-  changed schedule): the engine reference, ``sync_loan(loan, business_date=D + 1)``, one
-  loan per transaction, so a failing loan fails alone.
+``close_loans`` (a COB step's chunk) does it three ways, with the same result:
+- **In SQL** (PostgreSQL), the common case: a quiet day (the carry of D is current,
+  nothing is billed on D + 1, no default interest). ``close_in_sql``: one statement locks
+  the chunk's loans, does ``accrue_day``'s arithmetic with the day units the engine gave
+  for each accrual window, inserts the accrual rows and updates the loans.
+- **Set-based in Python**, the rest of the quiet loans (a plain row due on D + 1, a loan
+  earning default interest, another database): one locked SELECT of the chunk's loans as
+  tuples, the engine's ``accrue_day``, ``bill_due`` arithmetic and ``DefaultRun``, one
+  COPY of the accrual rows and one ``UPDATE ... FROM`` of the loans and installments. No
+  model instance, no per-loan query.
+- **Every other loan** (a factor-rate or default-interest loan's billing day, a loan
+  behind or without a carry, a changed schedule): the engine reference,
+  ``sync_loan(loan, business_date=D + 1)``, one loan per transaction, so a failing loan
+  fails alone.
 
 The carry names the schedule version it was written for; a service that changes a
 loan's schedule (a new version) replays the loan (``sync_loan``), which writes a new
@@ -217,7 +223,8 @@ def close_quiet_loans(ids: list[int], business_date: dt.date) -> set[int]:
 
 
 def _in_default(row: _QuietRow) -> bool:
-    """Default interest may accrue (spec/accrual.md): the engine path accrues it."""
+    """Default interest may accrue (spec/accrual.md): charged and past due, or an episode
+    still open (its sums settle on the cure)."""
     if row.opening.default is not None:
         return True
     return bool(row.carry.get("di")) and row.oldest_unpaid_due is not None
@@ -433,12 +440,13 @@ def _bill_status(total: Decimal) -> str:
 
 # The quiet days of every day count, in one statement on PostgreSQL. The engine gives the
 # day's (basis, units) for each distinct (day count, frequency, window) of the chunk
-# (``window_day_units``: 30/360 weights, ACT/ACT years, stub days), passed as arrays; the
-# database then does the integer arithmetic of ``accrue_day`` (cents, rate in millionths
-# of a percent, ``div`` exact) on the locked rows: the accrual rows inserted and the loans
-# updated (balances, carry, date, DPD) without a row going through Python. Loans it leaves
-# out (a row due tomorrow, two bases in the period, past maturity, a rate with more than
-# six decimals, default interest...) go through ``close_quiet_loans``.
+# (``window_day_units``: 30/360 weights, ACT/ACT years, stub days), passed as one JSON
+# object keyed "day count, frequency, window"; the database then does the integer
+# arithmetic of ``accrue_day`` (cents, rate in millionths of a percent, ``div`` exact) on
+# the locked rows: the accrual rows inserted and the loans updated (balances, carry, date,
+# DPD) without a row going through Python. Loans it leaves out (a row due tomorrow, two
+# bases in the period, past maturity, a rate with more than six decimals, default
+# interest...) go through ``close_quiet_loans``.
 CLOSE_IN_SQL = """
 WITH picked AS (
     SELECT id, ctid, principal_balance, interest_balance, carry, oldest_unpaid_due,

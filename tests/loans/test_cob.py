@@ -92,7 +92,7 @@ def run_cob(days: int, *, pay_every: int = 0) -> dict:
         counts["quiet"] += len(closed)
         counts["quiet_charged"] += sum(pk in charged for pk in closed)
         rest = [pk for pk in ids if pk not in closed]
-        # Loans charged default interest close on the engine path while past due.
+        # Loans charged default interest close on the engine path on their billing days.
         counts["engine_charged"] += sum(pk in charged for pk in rest)
         counts["engine"] += sum(pk not in charged for pk in rest)
         return closed

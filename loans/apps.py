@@ -8,8 +8,14 @@ class LoansConfig(AppConfig):
     def ready(self) -> None:
         from loans.cob import close_loans, select_loans_to_close
         from loans.demo import seed_configuration, seed_indexes, seed_loans
+        from loans.disbursements import (
+            fund_disbursements,
+            select_disbursements_due,
+            write_disbursement_files,
+        )
         from loans.search import search_provider
         from loans.selectors import last_closed_date
+        from loans.services.lines import close_expired_lines, select_expired_lines
         from loans.services.reprice import reprice_loans, select_loans_to_reprice
         from servicing.business_date import register_floor
         from servicing.cob import register_cob_step
@@ -40,6 +46,28 @@ class LoansConfig(AppConfig):
             select=select_loans_to_reprice,
             run_chunk=reprice_loans,
             label="Reprice variable-rate loans",
+        )
+        # Step 5, lines of credit (spec/loc.md): lines past their valid-till date close, then
+        # the auto-funded draws of the day just opened are paid out and written to its file.
+        register_cob_step(
+            "loc_closure",
+            order=10,
+            select=select_expired_lines,
+            run_chunk=close_expired_lines,
+            label="Lines of credit: close lines past their valid-till date",
+        )
+        register_cob_step(
+            "draw_disbursements",
+            order=11,
+            select=select_disbursements_due,
+            run_chunk=fund_disbursements,
+            label="Lines of credit: fund auto-funded draws due",
+        )
+        register_cob_step(
+            "disbursement_file",
+            order=12,
+            run_once=write_disbursement_files,
+            label="Lines of credit: write the disbursement file",
         )
         register_demo_seeder(10, "investors and products", seed_configuration)
         register_demo_seeder(15, "index sources", seed_indexes)

@@ -26,6 +26,7 @@ Kind = LedgerEntry.Kind
 # so a payment's excess part *adds* to the excess balance.
 BALANCE_EFFECT = {
     Kind.DISBURSEMENT: 1,
+    Kind.DRAW: 1,
     Kind.FEE_ASSESSED: 1,
     Kind.INTEREST_ACCRUAL: 1,
     Kind.DEFAULT_INTEREST_ACCRUAL: 1,

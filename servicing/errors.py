@@ -23,3 +23,9 @@ class InvalidInput(DomainError):
     ) -> None:
         super().__init__(code, message)
         self.field = field
+
+
+class NotFound(DomainError):
+    """The object an action names does not exist (a 404)."""
+
+    status_code = 404

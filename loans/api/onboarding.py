@@ -173,6 +173,25 @@ class ScfInput(serializers.Serializer):
         return data
 
 
+class LocInput(serializers.Serializer):
+    """spec/loc.md "The line"."""
+
+    credit_limit = MoneyField(min_value=Decimal("0.01"))
+    revolving = serializers.BooleanField()
+    term_type = serializers.ChoiceField(choices=["fixed", "open"])
+    valid_till_date = serializers.DateField(required=False, allow_null=True)
+    draw_term_payments = serializers.IntegerField(
+        min_value=1, max_value=MAX_PAYMENTS, required=False, allow_null=True
+    )
+
+    def validate(self, data):
+        if data["term_type"] == "open" and not data.get("draw_term_payments"):
+            raise serializers.ValidationError(
+                {"draw_term_payments": ["An open-term line needs its draw term (payments)."]}
+            )
+        return data
+
+
 class OnboardingInput(serializers.Serializer):
     application_number = serializers.CharField(max_length=64)
     loan_type = serializers.ChoiceField(choices=["new", "renewal"], default="new")
@@ -202,6 +221,7 @@ class OnboardingInput(serializers.Serializer):
     payment_hierarchy = serializers.ChoiceField(choices=PaymentHierarchy.choices, required=False)
     mca = McaInput(required=False)
     scf = ScfInput(required=False)
+    loc = LocInput(required=False)
     custom_fields = serializers.DictField(required=False)
 
     def validate_custom_fields(self, value):
@@ -209,16 +229,16 @@ class OnboardingInput(serializers.Serializer):
             raise serializers.ValidationError("Text cannot contain NUL (\\x00) characters.")
         return value
 
-    def validate_funded_amount(self, value):
-        if value <= 0:
-            raise serializers.ValidationError("The funded amount must be positive.")
-        return value
-
     def validate(self, data):
         if out_of_range := _dates_out_of_range(data):
             raise serializers.ValidationError(out_of_range)
         errors: dict[str, list[str]] = {}
         kind = data["schedule_type"]
+        loc = data.get("loc")
+        if loc:
+            errors.update(_loc_errors(data, loc))
+        elif data["funded_amount"] <= 0:
+            errors["funded_amount"] = ["The funded amount must be positive."]
         first = data.get("first_payment_date")
         if first is not None and first <= data["funded_date"]:
             errors["first_payment_date"] = ["Must be after the funded date."]
@@ -250,6 +270,23 @@ class OnboardingInput(serializers.Serializer):
         if errors:
             raise serializers.ValidationError(errors)
         return data
+
+
+def _loc_errors(data: dict, loc: dict) -> dict[str, list[str]]:
+    """A line may be boarded before its first draw (funded 0), within its limit."""
+    errors = {}
+    if data["funded_amount"] < 0:
+        errors["funded_amount"] = ["The funded amount cannot be negative."]
+    elif data["funded_amount"] > loc["credit_limit"]:
+        errors["funded_amount"] = [
+            f"The funded amount exceeds the credit limit {loc['credit_limit']}."
+        ]
+    if data["schedule_type"] not in ("equated", "interest_only"):
+        errors["schedule_type"] = ["A line of credit amortizes: equated or interest_only."]
+    valid_till = loc.get("valid_till_date")
+    if valid_till is not None and valid_till < data["funded_date"]:
+        errors["loc"] = ["The valid-till date cannot be before the funded date."]
+    return errors
 
 
 def _scf_errors(data: dict, scf: dict) -> dict[str, list[str]]:

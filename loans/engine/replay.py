@@ -68,8 +68,9 @@ class LoanTerms:
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """An event: ``payment``, ``fee``, ``fee_waiver``, ``reversal`` (of ``reverses``), or
-    ``accrual_stop`` / ``accrual_resume`` (non-accrual set and lifted: no amount)."""
+    """An event: ``payment``, ``fee``, ``fee_waiver``, ``draw`` (a line of credit's funded
+    draw: principal), ``reversal`` (of ``reverses``), or ``accrual_stop`` /
+    ``accrual_resume`` (non-accrual set and lifted: no amount)."""
 
     ref: str
     kind: str
@@ -349,6 +350,9 @@ class _Run:
             return
         if event.kind == "fee_waiver":
             self.fees -= min(amount, self.fees)
+            return
+        if event.kind == "draw":  # spec/loc.md: accrues from its funded date
+            self.principal += amount
             return
         if event.kind in ("accrual_stop", "accrual_resume"):
             self.accruing = event.kind == "accrual_resume"

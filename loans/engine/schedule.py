@@ -102,8 +102,8 @@ def first_period_start(first_payment_date: date, frequency: str) -> date:
 def _validate(terms: Terms) -> None:
     check_convention(terms.day_count)
     check_frequency(terms.frequency)
-    if to_decimal(terms.principal) <= 0:
-        raise ScheduleError("funded amount must be positive")
+    if to_decimal(terms.principal) < 0:  # 0: a line of credit before its first draw
+        raise ScheduleError("funded amount cannot be negative")
     if terms.first_payment_date <= terms.funded_date:
         raise ScheduleError("first payment date must be after the funded date")
     if terms.number_of_payments < 1:

@@ -5,6 +5,7 @@ from loans.models.config import DayCount, Investor, PaymentFrequency, PaymentHie
 from loans.models.indexes import IndexSource, IndexValue
 from loans.models.ledger import Bucket, LedgerEntry, Note
 from loans.models.loan import Borrower, Loan, LoanTier
+from loans.models.loc import CreditLine, Disbursement, Draw, DrawEvent
 from loans.models.rates import RateChange
 from loans.models.scf import ScfInvoice
 from loans.models.schedule import Installment, ScheduleVersion
@@ -13,7 +14,11 @@ __all__ = [
     "AccrualStatusChange",
     "Borrower",
     "Bucket",
+    "CreditLine",
     "DayCount",
+    "Disbursement",
+    "Draw",
+    "DrawEvent",
     "IndexSource",
     "IndexValue",
     "Installment",

@@ -131,6 +131,13 @@ class Product(models.Model):
         validators=[validate_default_interest],
         help_text="Default-interest parameters (override the investor's), spec/accrual.md.",
     )
+    draw_fees = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_fee_definitions],
+        help_text="Lines of credit: fees assessed on every draw when it is approved "
+        '(spec/loc.md): [{"name": "Draw fee", "amount": "25.00"}].',
+    )
     credit_reporting = models.BooleanField(default=True)
     is_active = models.BooleanField(default=True)
 

@@ -32,6 +32,7 @@ class Bucket(models.TextChoices):
 class LedgerEntry(models.Model):
     class Kind(models.TextChoices):
         DISBURSEMENT = "disbursement", "Disbursement"
+        DRAW = "draw", "Draw funded"
         PAYMENT = "payment", "Payment"
         PAYMENT_REVERSAL = "payment_reversal", "Payment reversal"
         FEE_ASSESSED = "fee_assessed", "Fee assessed"

@@ -166,7 +166,11 @@ class Loan(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(funded_amount__gt=0), name="loan_funded_positive"),
+            # A line of credit may be boarded before its first draw.
+            models.CheckConstraint(
+                condition=Q(funded_amount__gt=0) | Q(kind="loc", funded_amount=0),
+                name="loan_funded_positive",
+            ),
             models.CheckConstraint(
                 condition=Q(principal_balance__gte=0), name="loan_principal_not_negative"
             ),

@@ -25,6 +25,7 @@ from loans.models import (
 )
 from loans.numbering import next_loan_number
 from loans.schedules import FACTOR_RATE_TYPES, BuiltSchedule, build_schedule, terms_from_input
+from loans.services.lines import board_line
 from loans.services.replay import sync_loan
 from servicing.activity import record_activity
 from servicing.bulk import insert_columns
@@ -172,7 +173,9 @@ def _board(data: dict, *, actor) -> Loan:
         payment_hierarchy=data.get("payment_hierarchy") or product.payment_hierarchy,
         broken_period=data["broken_period"],
         grace_days=product.grace_days,
-        prepay_to_principal=product.prepay_to_principal,
+        # A line's payments beyond what is due pay principal down (spec/loc.md: that is
+        # what restores a revolving line's availability and pays a line off).
+        prepay_to_principal=product.prepay_to_principal or product.kind == Product.Kind.LOC,
         default_interest=resolve_default_interest(
             ("investor", product.investor_default_interest),
             ("product", product.default_interest),
@@ -186,6 +189,8 @@ def _board(data: dict, *, actor) -> Loan:
     replay_terms = _create_schedule(loan, built)
     if data.get("scf"):
         _create_invoice(loan, data["scf"])
+    if data.get("loc"):
+        board_line(loan, data["loc"])
     _post_boarding_entries(loan, _fees(data, product), built, business_date, actor)
     # A loan funded in the past is caught up to the business date (accrual, billing, DPD).
     sync_loan(loan, business_date=business_date, actor=actor, terms=replay_terms)
@@ -315,15 +320,16 @@ def _post_boarding_entries(
     note = "Funded amount"
     if amortised:  # seed 002: an amortised fee is part of the principal (the loan amount)
         note += " + amortised fees: " + ", ".join(f"{f['name']} {f['amount']}" for f in amortised)
-    ledger.post_entry(
-        loan,
-        kind="disbursement",
-        effective_date=loan.funded_date,
-        business_date=business_date,
-        split={"principal": built.loan_amount},
-        actor=actor,
-        note=note,
-    )
+    if built.loan_amount:  # 0: a line of credit boarded before its first draw
+        ledger.post_entry(
+            loan,
+            kind="disbursement",
+            effective_date=loan.funded_date,
+            business_date=business_date,
+            split={"principal": built.loan_amount},
+            actor=actor,
+            note=note,
+        )
     for fee in fees:
         if fee["amortized"]:
             continue
@@ -356,11 +362,14 @@ def _fees(data: dict, product: Product) -> list[dict]:
 def check_product_kind(data: dict, product: Product) -> None:
     """The payload must fit the product's kind (spec/loans.md "Product")."""
     factor_rate = data["schedule_type"] in FACTOR_RATE_TYPES
-    if product.kind == Product.Kind.LOC:
+    if product.kind == Product.Kind.LOC and not data.get("loc"):
         raise InvalidInput(
-            "Lines of credit are not boarded by this version: the loc block comes with the "
-            "lines-of-credit release.",
-            field="product_code",
+            "A line of credit needs the loc block (credit_limit, revolving, term_type).",
+            field="loc",
+        )
+    if data.get("loc") and product.kind != Product.Kind.LOC:
+        raise InvalidInput(
+            f"The loc block needs a line-of-credit product, not {product.code}.", field="loc"
         )
     if product.kind == Product.Kind.MCA and not factor_rate:
         raise InvalidInput(

@@ -15,6 +15,7 @@ from loans.models import LedgerEntry, Loan
 from loans.schedules import FACTOR_RATE_TYPES
 from loans.selectors import current_schedule_version
 from loans.services.catch_up import is_behind
+from loans.services.lines import close_if_paid_off
 from loans.services.replay import (
     load_schedule,
     opened_state,
@@ -169,6 +170,7 @@ def post_payment(
             details={"ledger_entry": entry.pk, "split": split},
             business_date=business_date,
         )
+        close_if_paid_off(loan, business_date=business_date, actor=actor)
     return entry
 
 

@@ -53,7 +53,14 @@ PROJECTED_FIELDS = (
     "paid_interest",
     "status",
 )
-EVENT_KINDS = {Kind.PAYMENT: "payment", Kind.FEE_ASSESSED: "fee", Kind.FEE_WAIVED: "fee_waiver"}
+EVENT_KINDS = {
+    Kind.PAYMENT: "payment",
+    Kind.FEE_ASSESSED: "fee",
+    Kind.FEE_WAIVED: "fee_waiver",
+    Kind.DRAW: "draw",
+}
+# Events whose amount is the row's total; the fee kinds' is their fees part.
+WHOLE_AMOUNT = (Kind.PAYMENT, Kind.DRAW)
 
 
 INSTALLMENT_COLUMNS = (
@@ -173,7 +180,7 @@ def _event(row: LedgerEntry | AccrualStatusChange) -> Event:
         ref=str(row.pk),
         kind=EVENT_KINDS[row.kind],
         effective_date=row.effective_date,
-        amount=row.fees if row.kind != Kind.PAYMENT else row.amount,
+        amount=row.amount if row.kind in WHOLE_AMOUNT else row.fees,
         hierarchy=row.details.get("hierarchy"),
     )
 

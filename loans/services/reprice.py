@@ -28,34 +28,9 @@ from loans.indexes import index_value_on
 from loans.models import Installment, Loan, LoanTier, RateChange, ScheduleVersion
 from loans.selectors import current_schedule_version
 from loans.services.replay import replay_loan
+from loans.services.schedule_versions import copied, projected, store_version
 from servicing.activity import record_activity
-from servicing.bulk import bulk_insert
 from servicing.money import ZERO, round_rate
-
-COPIED = (
-    "number",
-    "due_date",
-    "principal",
-    "interest",
-    "fees",
-    "escrow",
-    "total",
-    "balance_after",
-    "rate",
-    "interest_only",
-    "fixed_interest",
-    "kept_billed",
-    "billed",
-    "billed_principal",
-    "billed_interest",
-    "billed_fees",
-    "billed_escrow",
-    "paid_principal",
-    "paid_interest",
-    "paid_fees",
-    "paid_escrow",
-    "status",
-)
 
 
 @dataclass(frozen=True)
@@ -168,7 +143,7 @@ def reprice(
         (bill.unpaid_principal for bill in state.bills if bill.billed), ZERO
     )
     later = [row for row in rows if row.due_date > start]
-    projected = reamortize(
+    reprojected = reamortize(
         [
             RemainingRow(
                 row.number,
@@ -183,7 +158,7 @@ def reprice(
         day_count=loan.day_count,
         frequency=loan.payment_frequency,
     )
-    new_version = _new_version(loan, version, rows, projected, event, value, rate, kept, reason)
+    new_version = _new_version(loan, version, rows, reprojected, event, value, rate, kept, reason)
     loan.interest_rate = rate
     loan.save(update_fields=["index_value", "interest_rate"])
     change = RateChange.objects.create(
@@ -211,38 +186,26 @@ def reprice(
 
 
 def _new_version(
-    loan, version, rows, projected, event, value, rate, kept, reason
+    loan, version, rows, projected_rows, event, value, rate, kept, reason
 ) -> ScheduleVersion:
-    version.is_current = False
-    version.save(update_fields=["is_current"])
-    new_version = ScheduleVersion.objects.create(
-        loan=loan,
-        version=version.version + 1,
+    by_number = {row.number: row for row in projected_rows}
+    values = []
+    for row in rows:
+        base = copied(row)
+        new = by_number.get(row.number)
+        row_values = base if new is None else projected(new, base=base)
+        if row.number in kept:
+            row_values.update(kept_billed=True, rate=rate)
+        values.append(row_values)
+    return store_version(
+        loan,
+        version,
+        values,
         effective_date=event.date,
         reason=f"{RateChange.Reason(reason).label}: {event.code} "
         f"{value.value.normalize():f} + "
         f"{event.spread.normalize():f} = {rate.normalize():f} %",
-        period_start=version.period_start,
     )
-    by_number = {row.number: row for row in projected}
-    copies = []
-    for row in rows:
-        values = {name: getattr(row, name) for name in COPIED}
-        new = by_number.get(row.number)
-        if new is not None:
-            values.update(
-                principal=new.principal,
-                interest=new.interest,
-                total=new.total + row.fees + row.escrow,
-                balance_after=new.balance_after,
-                rate=round_rate(new.rate),
-                interest_only=new.interest_only,
-            )
-        if row.number in kept:
-            values.update(kept_billed=True, rate=rate)
-        copies.append({"schedule_version_id": new_version.pk, **values})
-    bulk_insert(Installment, copies)
-    return new_version
 
 
 def variable_loans_due(on: dt.date) -> list[int]:

@@ -33,3 +33,20 @@ def term_payload(**overrides) -> dict:
     payload = copy.deepcopy(payload)
     payload.update(overrides)
     return payload
+
+
+def loc_payload(**overrides) -> dict:
+    """A monthly interest-only line of credit (spec/loc.md), funded 0 unless overridden."""
+    loc = {"credit_limit": "10000.00", "revolving": True, "term_type": "fixed"}
+    loc.update(overrides.pop("loc", {}))
+    payload = term_payload(
+        application_number="LOC-1001",
+        product_code="LOC",
+        funded_amount="0.00",
+        day_count="ACT/360",
+        number_of_payments=12,
+        schedule_type="equated",
+        loc=loc,
+    )
+    payload.update(overrides)
+    return payload

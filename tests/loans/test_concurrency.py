@@ -148,3 +148,31 @@ def test_concurrent_onboardings_of_one_application_board_one_loan(board, request
         loan = Loan.objects.get(application_number=number)
         assert rebuild_balances(loan) == cached_balances(loan)
         assert loan.ledger_entries.filter(kind="disbursement").count() == 1
+
+
+@pytest.mark.parametrize("racers", [2, 3])
+def test_approvals_racing_for_the_last_available_amount_one_wins(board_line, racers):
+    from loans.models import Draw
+    from loans.services.draws import approve_draw, initiate_draw
+    from loans.services.lines import available, line_of
+
+    line = board_line(dt.date(2026, 1, 15))
+    draws = [
+        initiate_draw(line, requested_date=dt.date(2026, 1, 15), requested_amount=Decimal("6000"))
+        for _ in range(racers)
+    ]
+    results = run_together(
+        *[
+            lambda draw=draw: approve_draw(
+                Loan.objects.get(pk=line.pk), draw.pk, approved_amount=Decimal("6000")
+            )
+            for draw in draws
+        ]
+    )
+    won = [r for r in results if isinstance(r, Draw)]
+    lost = [r for r in results if isinstance(r, DomainError)]
+    assert len(won) == 1 and len(lost) == racers - 1, results
+    assert {error.code for error in lost} == {"draw_exceeds_available"}
+    statuses = sorted(Draw.objects.values_list("status", flat=True))
+    assert statuses == ["approved"] + ["verification"] * (racers - 1)
+    assert available(line_of(line)) == Decimal("4000.00")

@@ -8,6 +8,7 @@ import pytest
 from loans.ledger import cached_balances, rebuild_balances
 from loans.models import CreditLine, Draw, LedgerEntry, Loan
 from loans.selectors import current_schedule_version
+from loans.services.catch_up import catch_up
 from loans.services.draws import (
     approve_draw,
     delete_draw,
@@ -22,7 +23,6 @@ from loans.services.lines import (
     line_summary,
     suspend_line,
 )
-from loans.services.catch_up import catch_up
 from loans.services.payments import post_payment
 from loans.services.rebuild import rebuild_loan
 from servicing.activity import activity_for

@@ -8,6 +8,7 @@ class LoansConfig(AppConfig):
     def ready(self) -> None:
         from loans.cob import close_loans, select_loans_to_close
         from loans.demo import seed_configuration, seed_indexes, seed_loans
+        from loans.demo_loc import seed_lines
         from loans.disbursements import (
             fund_disbursements,
             select_disbursements_due,
@@ -72,3 +73,4 @@ class LoansConfig(AppConfig):
         register_demo_seeder(10, "investors and products", seed_configuration)
         register_demo_seeder(15, "index sources", seed_indexes)
         register_demo_seeder(20, "demo loans", seed_loans)
+        register_demo_seeder(30, "lines of credit", seed_lines)

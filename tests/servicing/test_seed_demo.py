@@ -3,7 +3,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 
 from loans.ledger import cached_balances, rebuild_balances
-from loans.models import Investor, LedgerEntry, Loan, Product
+from loans.models import CreditLine, Draw, Investor, LedgerEntry, Loan, Product
 
 
 @pytest.mark.django_db
@@ -49,6 +49,12 @@ def test_seed_demo_is_idempotent_and_prints_working_logins(capsys, settings):
     assert LedgerEntry.objects.filter(kind="payment", reversed_by__isnull=False).exists()
     for loan in loans:
         assert rebuild_balances(loan) == cached_balances(loan), loan.application_number
+    # Lines of credit in every status, with draws in every status (spec/loc.md).
+    assert set(CreditLine.objects.values_list("status", flat=True)) == set(
+        CreditLine.Status.values
+    )
+    assert set(Draw.objects.values_list("status", flat=True)) == set(Draw.Status.values)
+    assert Draw.objects.filter(auto_funded=True, disbursement__status="pending").exists()
 
 
 @pytest.mark.django_db

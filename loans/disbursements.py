@@ -6,7 +6,8 @@ Two COB steps, after the loans have been closed for business date D (which opens
   one loan per transaction; a failure is recorded and retried by the next run;
 - ``write_disbursement_files`` (once per date): the disbursements paid out and not yet in
   a file are given the file of D + 1 in the database first, then the file is written
-  (CSV, one row per disbursement) to ``DISBURSEMENT_OUTBOUND_DIR``. A file is created
+  (CSV, one row per disbursement) to the ``disbursements`` folder of the tenant's
+  outbound file folder (admin > Tenant settings). A file is created
   under a temporary name and linked to its own name, which fails if that name exists: an
   earlier file is never overwritten, and a second run of the date writes the next name
   (``_2``...). A crash after the database step and before the file is written leaves
@@ -26,6 +27,7 @@ from django.db import transaction
 
 from loans.models import Disbursement, Loan
 from loans.services.draws import fund, lock_for_disbursement
+from servicing.tenant import get_tenant_settings
 
 ONE_DAY = dt.timedelta(days=1)
 COLUMNS = (
@@ -89,7 +91,12 @@ def _ref(disbursement_id: int) -> str:
 
 
 def outbound_dir() -> Path:
-    return Path(settings.DISBURSEMENT_OUTBOUND_DIR)
+    """``<tenant outbound file folder>/disbursements``; a relative folder is under the
+    project's base directory."""
+    folder = Path(get_tenant_settings().outbound_file_folder)
+    if not folder.is_absolute():
+        folder = Path(settings.BASE_DIR) / folder
+    return folder / "disbursements"
 
 
 def write_disbursement_files(business_date: dt.date) -> list[str]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -32,6 +31,7 @@ from servicing.business_date import get_business_date
 from servicing.calendar import get_calendar
 from servicing.errors import DomainError, InvalidInput, NotFound
 from servicing.money import ZERO
+from servicing.tenant import get_tenant_settings
 
 Status = Draw.Status
 
@@ -173,11 +173,12 @@ def approve_draw(loan: Loan, draw_id: int, *, approved_amount: Decimal, actor=No
         draw.save(update_fields=["status", "approved_amount", "approved_at"])
         note = ""
         if draw.auto_funded:
+            tenant = get_tenant_settings()
             when = disbursement_date(
                 approved_on=business_date,
                 approved_at=timezone.localtime(now).time(),
-                cutoff=settings.DRAW_CUTOFF_TIME,
-                processing_days=settings.DRAW_PAYMENT_PROCESSING_DAYS,
+                cutoff=tenant.payment_cutoff_time,
+                processing_days=tenant.payment_processing_days,
                 calendar=get_calendar(),
             )
             Disbursement.objects.create(

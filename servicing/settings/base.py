@@ -203,7 +203,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {"PaymentHierarchyEnum": "loans.models.config.PaymentHierarchy.choices"},
+    "ENUM_NAME_OVERRIDES": {
+        "PaymentHierarchyEnum": "loans.models.config.PaymentHierarchy.choices",
+        "DrawStatusEnum": "loans.api.draws.DRAW_STATUSES",
+    },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 48)
 
@@ -213,19 +216,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
-
-# --- Lines of credit (spec/loc.md "Auto-funded draws", README "Lines of credit") --------
-# An auto-funded draw approved at or after the cut-off time (local, TIME_ZONE) counts from
-# the next business day; then the payment processing days are added in business days.
-DRAW_CUTOFF = env_str("DRAW_CUTOFF_TIME", "16:00")
-try:
-    DRAW_CUTOFF_TIME = dt.time.fromisoformat(DRAW_CUTOFF)
-except ValueError as exc:
-    raise ImproperlyConfigured(f"DRAW_CUTOFF_TIME must be HH:MM, not {DRAW_CUTOFF!r}.") from exc
-DRAW_PAYMENT_PROCESSING_DAYS = env_int("DRAW_PAYMENT_PROCESSING_DAYS", 1)
-if DRAW_PAYMENT_PROCESSING_DAYS < 0:
-    raise ImproperlyConfigured("DRAW_PAYMENT_PROCESSING_DAYS cannot be negative.")
-# Where the close of business writes each day's disbursement file (never overwritten).
-DISBURSEMENT_OUTBOUND_DIR = Path(
-    env_str("DISBURSEMENT_OUTBOUND_DIR", str(BASE_DIR / "var" / "outbound" / "disbursements"))
-)

@@ -15,18 +15,24 @@ from loans.selectors import current_schedule_version
 from loans.services.draws import approve_draw, initiate_draw
 from servicing.business_date import get_business_date
 from servicing.cob import close_business_date
-from servicing.models import JobRun
+from servicing.models import JobRun, TenantSettings
 
 BD = dt.date(2026, 1, 15)  # a Thursday
 ROE = {"borrower_id": "B-2", "last_name": "Roe"}
 
 
+def tenant(**values) -> None:
+    TenantSettings.objects.update_or_create(pk=1, defaults=values)
+
+
 @pytest.fixture
-def outbound(settings, tmp_path):
-    settings.DISBURSEMENT_OUTBOUND_DIR = tmp_path / "out"
-    settings.DRAW_CUTOFF_TIME = dt.time(23, 59, 59)  # every approval is before the cut-off
-    settings.DRAW_PAYMENT_PROCESSING_DAYS = 1
-    return tmp_path / "out"
+def outbound(db, tmp_path):
+    tenant(
+        outbound_file_folder=str(tmp_path / "out"),
+        payment_cutoff_time=dt.time(23, 59, 59),  # every approval is before the cut-off
+        payment_processing_days=1,
+    )
+    return tmp_path / "out" / "disbursements"
 
 
 @pytest.fixture
@@ -64,6 +70,12 @@ def test_approval_of_an_auto_funded_draw_creates_its_disbursement(board_line, ou
     assert disbursement.disbursement_date == dt.date(2026, 1, 16)  # next business day
     assert disbursement.amount == D("2950.00") and disbursement.status == "pending"
     assert draw.status == Draw.Status.APPROVED
+
+
+def test_an_approval_after_the_cut_off_counts_from_the_next_business_day(board_line, outbound):
+    tenant(payment_cutoff_time=dt.time(0, 0))  # every approval is at or after it
+    draw = auto_draw(board_line(BD))
+    assert draw.disbursement.disbursement_date == dt.date(2026, 1, 20)  # Fri 16th, MLK day
 
 
 def test_the_close_funds_the_draws_due_and_writes_the_file(board_line, outbound, close):
@@ -106,8 +118,8 @@ def test_the_close_funds_the_draws_due_and_writes_the_file(board_line, outbound,
     assert accrual.interest == D("0.98")  # 2,950 x 12 % / 360
 
 
-def test_a_disbursement_not_due_yet_waits(board_line, outbound, close, settings):
-    settings.DRAW_PAYMENT_PROCESSING_DAYS = 3
+def test_a_disbursement_not_due_yet_waits(board_line, outbound, close):
+    tenant(payment_processing_days=3)
     draw = auto_draw(board_line(BD))
     assert draw.disbursement.disbursement_date == dt.date(2026, 1, 21)  # weekend, MLK day
     close()

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from loans.api import actions, borrowers, config, indexes, views
+from loans.api import actions, borrowers, config, draws, indexes, views
 
 LOAN = "loans/<str:loan_number>"
+DRAW = f"{LOAN}/draws/<int:draw_id>"
 
 urlpatterns = [
     path("loans/onboard", views.LoanOnboardApi.as_view(), name="api-loan-onboard"),
@@ -21,6 +22,15 @@ urlpatterns = [
         name="api-payment-reverse",
     ),
     path(f"{LOAN}/fees", actions.LoanFeeApi.as_view(), name="api-loan-fees"),
+    path(f"{LOAN}/draws", draws.LoanDrawsApi.as_view(), name="api-loan-draws"),
+    path(DRAW, draws.DrawDetailApi.as_view(), name="api-draw-detail"),
+    path(f"{DRAW}/approve", draws.DrawApproveApi.as_view(), name="api-draw-approve"),
+    path(f"{DRAW}/reject", draws.DrawRejectApi.as_view(), name="api-draw-reject"),
+    path(f"{DRAW}/fund", draws.DrawFundApi.as_view(), name="api-draw-fund"),
+    path(f"{LOAN}/loc", draws.LineApi.as_view(), name="api-loan-line"),
+    path(f"{LOAN}/loc/suspend", draws.LineSuspendApi.as_view(), name="api-line-suspend"),
+    path(f"{LOAN}/loc/activate", draws.LineActivateApi.as_view(), name="api-line-activate"),
+    path(f"{LOAN}/loc/cancel", draws.LineCancelApi.as_view(), name="api-line-cancel"),
     path("borrowers", borrowers.BorrowerSearchApi.as_view(), name="api-borrower-search"),
     path(
         "borrowers/<str:borrower_id>",

@@ -329,7 +329,14 @@ def fund(
         external_reference=draw.external_id,
         details={"draw": draw.pk},
     )
-    version = _reamortize(loan, line, draw, funded_date)
+    version = _reamortize(loan, line, funded_date, f"Draw {draw.pk} funded: re-amortized")
+    # A draw funded before others already funded: their re-amortizations come after it
+    # again, in order, each on the principal its own date then has.
+    later = line.draws.filter(status=Status.FUNDED, funded_date__gt=funded_date)
+    for day in sorted(set(later.values_list("funded_date", flat=True))):
+        version = _reamortize(
+            loan, line, day, f"Re-amortized at {day.isoformat()} after draw {draw.pk}"
+        )
     sync_loan(loan, business_date=business_date, actor=actor)
     draw.status = Status.FUNDED
     draw.funded_amount = amount
@@ -355,7 +362,7 @@ def fund(
     )
 
 
-def _reamortize(loan: Loan, line: CreditLine, draw: Draw, funded_date: dt.date) -> int:
+def _reamortize(loan: Loan, line: CreditLine, funded_date: dt.date, reason: str) -> int:
     """A new schedule version from the funded date: the rows due after it re-amortized on
     the principal not billed then (fixed term: same dates; open term: out to the funded
     date plus the draw term). Returns the new version's number."""
@@ -408,7 +415,7 @@ def _reamortize(loan: Loan, line: CreditLine, draw: Draw, funded_date: dt.date) 
         current,
         values,
         effective_date=funded_date,
-        reason=f"Draw {draw.pk} funded: re-amortized",
+        reason=reason,
     )
     if len(dates) != len(rows):
         loan.number_of_payments = len(dates)

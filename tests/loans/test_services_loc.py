@@ -398,3 +398,34 @@ def test_line_summary(line):
     assert summary["credit_limit"] == D("10000.00")
     assert summary["used"] == D("2500.00") and summary["available_amount"] == D("7500.00")
     assert summary["loc_status"] == "active" and summary["maturity_date"] == at("2027-01-01")
+
+
+def test_a_draw_backdated_before_another_equals_funding_both_in_order(board_line):
+    in_order = board_line(at("2026-01-15"), application_number="LOC-A")
+    backdated = board_line(at("2026-01-15"), application_number="LOC-B")
+    set_business_date(at("2026-02-10"))
+    draw_funded(in_order, "3000.00", day=at("2026-02-10"))
+    set_business_date(at("2026-03-10"))
+    draw_funded(in_order, "2000.00", day=at("2026-03-10"))
+    draw_funded(backdated, "2000.00", day=at("2026-03-10"))
+    set_business_date(at("2026-05-20"))
+    late = initiate_draw(backdated, requested_date=at("2026-02-10"), requested_amount=D("3000"))
+    approve_draw(backdated, late.pk, approved_amount=D("3000.00"))
+    fund_draw(backdated, late.pk, funded_date=at("2026-02-10"))
+    for loan in (in_order, backdated):
+        post_payment(loan, amount=D("50.00"), effective_date=at("2026-05-20"))
+        loan.refresh_from_db()
+
+    def schedule(loan):
+        return list(
+            current_schedule_version(loan)
+            .installments.order_by("number")
+            .values_list("due_date", "principal", "interest", "billed_principal", "paid_interest")
+        )
+
+    assert schedule(backdated) == schedule(in_order)
+    fields = ("principal_balance", "interest_balance", "amount_due", "dpd")
+    assert {f: getattr(backdated, f) for f in fields} == {f: getattr(in_order, f) for f in fields}
+    reasons = list(backdated.schedule_versions.order_by("version").values_list("reason", flat=True))
+    assert reasons[-1] == f"Re-amortized at 2026-03-10 after draw {late.pk}"
+    assert_rebuild_matches(backdated)

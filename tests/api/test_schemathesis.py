@@ -2,12 +2,13 @@
 
 The schema is loaded from the Django WSGI app at /api/schema/ and every documented
 operation gets generated requests (valid and invalid ones) sent with a token holding
-every scope, against a database with a boarded loan, a payment, a borrower and a job
-run, so the path parameters mostly name real rows. Each response must not be a 5xx and
-must match what the schema documents for it (status code, content type, body).
+every scope, against a database with a boarded loan, a payment, a borrower, a line of
+credit with a draw and a job run, so the path parameters mostly name real rows. Each
+response must not be a 5xx and must match what the schema documents for it (status
+code, content type, body).
 
-Bounded for the normal suite: MAX_EXAMPLES per operation (16 operations, ~400 requests,
-well under a minute), derandomized, no deadline. The schema is loaded at import (no
+Bounded for the normal suite: MAX_EXAMPLES per operation (30 operations, ~750 requests,
+under a minute), derandomized, no deadline. The schema is loaded at import (no
 database needed) rather than with ``schemathesis.pytest.from_fixture``, whose lazy
 loader sets ``Node._nodeid``, which pytest 9 no longer has.
 """
@@ -33,14 +34,15 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from loans.api.onboarding import OnboardingInput
-from loans.models import LedgerEntry
+from loans.models import LedgerEntry, Product
+from loans.services.draws import initiate_draw
 from loans.services.onboarding import onboard_loan
 from loans.services.payments import post_payment
 from servicing.api.auth import VALID_SCOPES, create_api_client
 from servicing.business_date import set_business_date
 from servicing.models import JobRun
 from tests.loans.factories import InvestorFactory, ProductFactory
-from tests.loans.payloads import term_payload
+from tests.loans.payloads import loc_payload, term_payload
 
 MAX_EXAMPLES = 25  # per operation
 CHECKS = [
@@ -52,19 +54,29 @@ CHECKS = [
 BUSINESS_DATE = dt.date(2026, 3, 15)
 
 
+def _board(payload: dict):
+    data = OnboardingInput(data=payload)
+    data.is_valid(raise_exception=True)
+    return onboard_loan(data.validated_data)
+
+
 def _seed() -> dict[str, object]:
-    """Rows the generated requests can hit: a boarded loan with a payment, a job run."""
+    """Rows the generated requests can hit: a boarded loan with a payment, a line of credit
+    with a draw in verification, a job run."""
     InvestorFactory()
     ProductFactory()
+    ProductFactory(code="LOC", kind=Product.Kind.LOC)
     set_business_date(BUSINESS_DATE)
-    data = OnboardingInput(data=term_payload(application_number="APP-ST-1", number_of_payments=12))
-    data.is_valid(raise_exception=True)
-    loan = onboard_loan(data.validated_data)
+    loan = _board(term_payload(application_number="APP-ST-1", number_of_payments=12))
+    line = _board(loc_payload(application_number="APP-ST-LOC"))
+    draw = initiate_draw(line, requested_date=BUSINESS_DATE, requested_amount=Decimal("500.00"))
     payment = post_payment(loan, amount=Decimal("100.00"), effective_date=dt.date(2026, 2, 1))
     assert payment.kind == LedgerEntry.Kind.PAYMENT
     job = JobRun.objects.create(kind=JobRun.Kind.values[0], business_date=BUSINESS_DATE)
     return {
         "loan_number": loan.loan_number,
+        "line_number": line.loan_number,
+        "draw_id": draw.pk,
         "entry_id": payment.pk,
         "borrower_id": loan.borrower.borrower_id,
         "job_id": job.pk,
@@ -99,6 +111,9 @@ def flatmap_path_parameters(context, path_parameters):
         return st.just(path_parameters)
     known = {**path_parameters}
     known.update({k: v for k, v in REAL.items() if k in path_parameters})
+    line_path = "/draws" in context.operation.path or "/loc" in context.operation.path
+    if line_path and "line_number" in REAL:
+        known["loan_number"] = REAL["line_number"]  # the term loan's answer is not_a_line
     return st.sampled_from([known, known, known, path_parameters])
 
 

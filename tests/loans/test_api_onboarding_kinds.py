@@ -1,15 +1,15 @@
-"""Boarding every loan kind of issue 3 through the API: MCA, custom, SCF, CRE, construction."""
+"""Boarding every loan kind through the API: MCA, custom, SCF, CRE, construction, LOC."""
 
 import datetime as dt
 from decimal import Decimal as D
 
 import pytest
 
-from loans.models import Installment, LedgerEntry, Loan, Product, ScfInvoice
+from loans.models import CreditLine, Installment, LedgerEntry, Loan, Product, ScfInvoice
 from loans.services.payments import post_payment
 from servicing.business_date import set_business_date
 from tests.loans.factories import InvestorFactory, ProductFactory
-from tests.loans.payloads import term_payload
+from tests.loans.payloads import loc_payload, term_payload
 
 URL = "/api/v1/loans/onboard"
 
@@ -323,10 +323,58 @@ def test_cre_interest_only_with_balloon(los):
     assert rows[-1].principal == D("2000000.00") and rows[-1].total == D("2010833.33")
 
 
-def test_lines_of_credit_are_refused_until_their_release(los):
-    response = los.post(URL, term_payload(product_code="LOC"), format="json")
-    assert response.status_code == 400
-    assert "lines-of-credit" in response.json()["errors"]["product_code"][0]
+def test_a_line_of_credit_boards_before_its_first_draw(los):
+    response = los.post(URL, loc_payload(), format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["funded_amount"] == "0.00"
+    line = los.get(f"/api/v1/loans/{response.json()['loan_number']}/loc").json()
+    assert (line["loc_status"], line["credit_limit"], line["available_amount"]) == (
+        "active",
+        "10000.00",
+        "10000.00",
+    )
+
+
+def test_a_line_boarded_with_a_first_amount_and_an_open_term(los):
+    loc = {"term_type": "open", "draw_term_payments": 24, "valid_till_date": "2026-12-31"}
+    response = los.post(URL, loc_payload(funded_amount="2500.00", loc=loc), format="json")
+    assert response.status_code == 201, response.json()
+    line = los.get(f"/api/v1/loans/{response.json()['loan_number']}/loc").json()
+    assert (line["principal_outstanding"], line["available_amount"]) == ("2500.00", "7500.00")
+    assert (line["term_type"], line["draw_term_payments"], line["valid_till_date"]) == (
+        "open",
+        24,
+        "2026-12-31",
+    )
+
+
+# payload overrides -> where the error is (a nested block's field as "loc.field")
+BAD_LINES = [
+    ({"loc": None, "funded_amount": "1000.00"}, "loc"),  # a LOC product needs the block
+    ({"product_code": "TERM"}, "loc"),  # the block needs a LOC product
+    ({"loc": {"term_type": "open"}}, "loc.draw_term_payments"),
+    ({"funded_amount": "10000.01"}, "funded_amount"),
+    ({"funded_amount": "-1.00"}, "funded_amount"),
+    ({"loc": {"credit_limit": "0.00"}}, "loc.credit_limit"),
+    ({"loc": {"credit_limit": "-5.00"}}, "loc.credit_limit"),
+    ({"loc": {"credit_limit": 10000.0}}, "loc.credit_limit"),  # a JSON float
+    ({"loc": {"valid_till_date": "2025-12-31"}}, "loc"),  # before the funded date
+    ({"schedule_type": "mca", "mca": {"factor_rate": "1.2000"}}, "schedule_type"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "where"), BAD_LINES)
+def test_bad_lines_of_credit_are_400_and_board_nothing(los, overrides, where):
+    payload = loc_payload(**{k: v for k, v in overrides.items() if v is not None})
+    if overrides.get("loc", {}) is None:
+        payload.pop("loc")
+    response = los.post(URL, payload, format="json")
+    assert response.status_code == 400, response.json()
+    errors = response.json()["errors"]
+    for key in where.split("."):
+        errors = errors[key]
+    assert errors and all(isinstance(message, str) for message in errors)
+    assert not Loan.objects.exists() and not CreditLine.objects.exists()
 
 
 def test_product_fee_definitions_apply_when_the_payload_lists_no_fees(los):

@@ -102,3 +102,54 @@ class CalculatorForm(forms.Form):
         if first and funded and first <= funded:
             self.add_error("first_payment_date", "Must be after the funded date.")
         return data
+
+
+# --- Lines of credit and draws (spec/loc.md) ---------------------------------------------
+
+
+class DrawInitiateForm(forms.Form):
+    requested_date = forms.DateField(widget=DATE)
+    requested_amount = forms.DecimalField(**MONEY)
+    fee = forms.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        required=False,
+        help_text="Taken off the approved amount when the draw is funded.",
+    )
+    auto_funded = forms.BooleanField(
+        required=False,
+        label="Auto-funded",
+        help_text="We disburse it after approval; otherwise the draw waits for its funding.",
+    )
+    external_id = forms.CharField(max_length=64, required=False, label="External id")
+
+    def clean_fee(self):
+        return self.cleaned_data["fee"] or Decimal("0")
+
+
+class DrawApproveForm(forms.Form):
+    # Shown, never posted: a disabled field keeps its initial value whatever is sent.
+    requested_date = forms.DateField(widget=DATE, disabled=True, required=False)
+    requested_amount = forms.DecimalField(disabled=True, required=False)
+    approved_amount = forms.DecimalField(**MONEY)
+
+
+class DrawRejectForm(forms.Form):
+    reason = forms.CharField(max_length=300, help_text="Recorded with the draw's history.")
+
+
+class DrawFundForm(forms.Form):
+    funded_date = forms.DateField(
+        widget=DATE, help_text="Interest accrues on the draw from this date."
+    )
+
+
+class LineStatusForm(ReasonForm):
+    """A reason and an explicit confirmation (the checkbox's label names the action)."""
+
+    confirm = forms.BooleanField(error_messages={"required": "Tick the box to confirm."})
+
+    def __init__(self, *args, confirm_label: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirm"].label = confirm_label

@@ -5,9 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 
-from loans.models import Borrower, Installment, LedgerEntry, Loan, ScheduleVersion
+from loans.models import (
+    Borrower,
+    CreditLine,
+    Draw,
+    Installment,
+    LedgerEntry,
+    Loan,
+    Product,
+    ScheduleVersion,
+)
 from servicing.activity import activity_for
 from servicing.money import ZERO, round_cents
 
@@ -147,3 +156,32 @@ def rate_history(loan: Loan) -> list[dict]:
             }
         )
     return history
+
+
+def credit_line(loan: Loan) -> CreditLine | None:
+    """The line of a ``loc`` loan; None for any other loan (without a query)."""
+    if loan.kind != Product.Kind.LOC:
+        return None
+    return CreditLine.objects.filter(loan=loan).first()
+
+
+def draw_counts(line: CreditLine) -> dict[str, int]:
+    """Draws waiting on someone: in verification, and approved but not auto-funded (one query)."""
+    return line.draws.aggregate(
+        verification=Count("pk", filter=Q(status=Draw.Status.VERIFICATION)),
+        to_fund=Count("pk", filter=Q(status=Draw.Status.APPROVED, auto_funded=False)),
+    )
+
+
+def draws(line: CreditLine, *, status: str | None = None, auto_funded: bool | None = None):
+    """The line's draws, newest first, with their disbursement and history (two queries)."""
+    rows = line.draws.select_related("disbursement").prefetch_related("events")
+    if status is not None:
+        rows = rows.filter(status=status)
+    if auto_funded is not None:
+        rows = rows.filter(auto_funded=auto_funded)
+    return rows.order_by("-pk")
+
+
+def line_draw(line: CreditLine, draw_id: int) -> Draw | None:
+    return line.draws.filter(pk=draw_id).first()

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from loans import views, views_actions, views_indexes
+from loans import views, views_actions, views_indexes, views_loc
 
 LOAN = "loans/<str:loan_number>"
+DRAW = f"{LOAN}/draws/<int:draw_id>"
 
 urlpatterns = [
     path("loans/", views.loan_search, name="loan-search"),
@@ -19,6 +20,13 @@ urlpatterns = [
         views_actions.payment_reverse,
         name="payment-reverse",
     ),
+    path(f"{LOAN}/draws/new/", views_loc.draw_initiate, name="draw-initiate"),
+    path(f"{LOAN}/draws/<str:action>/", views_loc.draw_pick, name="draw-pick"),
+    path(f"{DRAW}/approve/", views_loc.draw_approve, name="draw-approve"),
+    path(f"{DRAW}/reject/", views_loc.draw_reject, name="draw-reject"),
+    path(f"{DRAW}/delete/", views_loc.draw_delete, name="draw-delete"),
+    path(f"{DRAW}/fund/", views_loc.draw_fund, name="draw-fund"),
+    path(f"{LOAN}/line/<str:action>/", views_loc.line_status, name="line-status"),
     path(f"{LOAN}/schedule.<str:fmt>", views.schedule_download, name="schedule-download"),
     path(f"{LOAN}/<str:tab>/", views.loan_detail, name="loan-tab"),
     path("borrowers/", views.borrower_search, name="borrower-search"),

@@ -14,12 +14,16 @@ from loans.forms import CalculatorForm
 from loans.models import Borrower
 from loans.schedules import build_rows, terms_from_input
 from loans.services.catch_up import catch_up
+from loans.services.lines import line_summary
+from loans.views_actions import SERVICERS
 from servicing.business_date import get_business_date
 from servicing.documents import render_pdf
 from servicing.errors import InvalidInput
-from servicing.roles import ALL_ROLES, role_required
+from servicing.roles import ADMIN, ALL_ROLES, SUPERVISOR, has_role, role_required
 
 TABS = ("summary", "schedule", "transactions", "activity", "notes")
+LINE_TABS = ("summary", "draws", "schedule", "transactions", "activity", "notes")
+TAB_LABELS = {"draws": "Draw requests"}
 
 
 @role_required(*ALL_ROLES)
@@ -49,11 +53,26 @@ TRANSACTIONS_PER_PAGE = 100
 @role_required(*ALL_ROLES)
 def loan_detail(request, loan_number: str, tab: str = "summary"):
     loan = selectors.loan_by_number(loan_number)
-    if loan is None or tab not in TABS:
+    if loan is None or tab not in LINE_TABS:
         raise Http404("No such loan or tab.")
     loan = catch_up(loan, actor=request.user)
-    context = {"loan": loan, "tab": tab, "tabs": TABS}
-    if tab == "schedule":
+    line = selectors.credit_line(loan)  # after the catch-up: its close of business may close it
+    tabs = LINE_TABS if line else TABS
+    if tab not in tabs:
+        raise Http404("Only a line of credit has draw requests.")
+    context = {
+        "loan": loan,
+        "tab": tab,
+        "tabs": [(name, TAB_LABELS.get(name, name.capitalize())) for name in tabs],
+        "services": has_role(request.user, *SERVICERS),
+        "supervises": has_role(request.user, SUPERVISOR, ADMIN),
+    }
+    if line:
+        context["line"] = line
+        context["waiting"] = selectors.draw_counts(line)  # for the action menu
+    if tab == "draws":
+        context["draws"] = selectors.draws(line)
+    elif tab == "schedule":
         version = selectors.schedule_version(loan, _version_param(request))
         context["version"] = version
         context["versions"] = loan.schedule_versions.order_by("version")
@@ -74,6 +93,8 @@ def loan_detail(request, loan_number: str, tab: str = "summary"):
         context["default_interest"] = default_interest.describe(loan.default_interest)
         context["default_rate"] = default_interest.current_default_rate(loan)
         context["rate_history"] = selectors.rate_history(loan)
+        if line:
+            context["line_summary"] = line_summary(line, loan)
     template = "loans/loan_detail.html"
     if request.htmx:
         template += "#tab"

@@ -40,7 +40,8 @@ def _loan(loan_number: str):
 
 
 def _add_error(form, exc: DomainError) -> None:
-    field = getattr(exc, "field", None)
+    # InvalidInput names its field; a DomainError may name one too (``field=`` in extra).
+    field = getattr(exc, "field", None) or exc.extra.get("field")
     form.add_error(field if field in form.fields else None, exc.message)
 
 

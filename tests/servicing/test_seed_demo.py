@@ -50,9 +50,7 @@ def test_seed_demo_is_idempotent_and_prints_working_logins(capsys, settings):
     for loan in loans:
         assert rebuild_balances(loan) == cached_balances(loan), loan.application_number
     # Lines of credit in every status, with draws in every status (spec/loc.md).
-    assert set(CreditLine.objects.values_list("status", flat=True)) == set(
-        CreditLine.Status.values
-    )
+    assert set(CreditLine.objects.values_list("status", flat=True)) == set(CreditLine.Status.values)
     assert set(Draw.objects.values_list("status", flat=True)) == set(Draw.Status.values)
     assert Draw.objects.filter(auto_funded=True, disbursement__status="pending").exists()
 

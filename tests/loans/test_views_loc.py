@@ -77,8 +77,7 @@ def test_summary_shows_the_line_panel(agent_client, line):
     draw = draw_on(line, "2500.00")
     approve_draw(line, draw.pk, approved_amount=D("2500.00"))
     html = text(agent_client.get(url(line)))
-    panel = html[html.index('data-testid="line-summary"') :]
-    panel = panel[: panel.index("</dl>")]
+    panel = line_panel(html)
     for label, value in [
         ("Credit limit", "10,000.00"),
         ("Used", "2,500.00"),
@@ -180,10 +179,14 @@ def test_draw_requests_tab_lists_every_draw_with_its_history(sup_client, line, s
     assert "History of draw" in row and "Verification" in row
 
 
-def block(html: str, marker: str) -> str:
-    """The ``<tbody>`` a draw's row and history are in."""
+def block(html: str, marker: str, end: str = "</tbody>\n") -> str:
+    """The HTML from ``marker`` to ``end`` (by default a draw's row and history)."""
     start = html.index(marker)
-    return html[start : html.index("</tbody>\n", start)]
+    return html[start : html.index(end, start)]
+
+
+def line_panel(html: str) -> str:
+    return block(html, 'data-testid="line-summary"', "</dl>")
 
 
 def test_agent_sees_delete_but_not_the_supervisor_buttons(agent_client, line):
@@ -423,6 +426,16 @@ def test_fund_draw_reamortizes_and_shows_the_new_version(sup_client, line):
     schedule = text(sup_client.get(url(line, "schedule/")))
     assert f"v2 · Draw {draw.pk} funded: re-amortized · 2026-01-10" in schedule
     assert any(e.action == "draw.funded" for e in activity_for(line))
+
+
+def test_funding_on_an_open_term_line_moves_the_maturity_shown(sup_client, board_line):
+    loc = {"credit_limit": "5000.00", "revolving": False, "term_type": "open"}
+    loan = board_line(BD, loc={**loc, "draw_term_payments": 18})
+    assert "2027-01-01" in line_panel(text(sup_client.get(url(loan))))
+    draw = approved(loan, "1000.00")
+    sup_client.post(url(loan, f"draws/{draw.pk}/fund/"), {"funded_date": "2026-01-15"})
+    panel = line_panel(text(sup_client.get(url(loan))))
+    assert "2027-07-01" in panel and "4,000.00" in panel  # 18 payments from the draw
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,13 @@
-"""Bad input to the draw and line endpoints: 400 ``invalid`` naming the field, nothing
-written (spec/api.md "Auth, idempotency, errors"). The flows: test_api_loc.py."""
+"""Requests to the draw and line endpoints (spec/api.md "Auth, idempotency, errors"):
+bad input is a 400 ``invalid`` naming the field and writes nothing; tokens and scopes;
+Idempotency-Key replays. The flows and status machines: test_api_loc.py."""
+
+import uuid
 
 import pytest
+from rest_framework.test import APIClient
 
-from loans.models import CreditLine, Draw
+from loans.models import CreditLine, Draw, DrawEvent
 from tests.loans.test_api_loc import BD, initiate, url, writes
 
 MISSING = object()
@@ -129,3 +133,74 @@ def test_bad_line_reasons_are_400_and_change_nothing(line, los, action, reason):
     assert_invalid(response, "reason")
     assert CreditLine.objects.get(loan=line).status == "active"
     assert writes() == done
+
+
+# --- Auth and idempotency -----------------------------------------------------------------
+
+ENDPOINTS = [
+    ("get", "/draws"),
+    ("post", "/draws"),
+    ("get", "/draws/{id}"),
+    ("delete", "/draws/{id}"),
+    ("post", "/draws/{id}/approve"),
+    ("post", "/draws/{id}/reject"),
+    ("post", "/draws/{id}/fund"),
+    ("get", "/loc"),
+    ("post", "/loc/suspend"),
+    ("post", "/loc/activate"),
+    ("post", "/loc/cancel"),
+]
+
+
+@pytest.mark.parametrize(("method", "suffix"), ENDPOINTS)
+def test_no_token_is_401_and_a_token_without_the_scope_is_403(
+    line, los, token_client, method, suffix
+):
+    path = url(line, suffix.format(id=initiate(los, line)["id"]))
+    # Reading needs read; every change needs draws (a read token cannot initiate a draw).
+    needed = "read" if method == "get" else "draws"
+    other = token_client("payments", "onboarding", "draws" if needed == "read" else "read")
+    done = writes()
+    response = getattr(APIClient(), method)(path, {}, format="json")
+    assert response.status_code == 401 and response.json()["code"] == "not_authenticated"
+    response = getattr(other, method)(path, {}, format="json")
+    assert response.status_code == 403, response.json()
+    assert response.json()["detail"] == f"This endpoint needs the '{needed}' scope."
+    assert writes() == done
+
+
+def test_an_agent_session_may_call_the_draw_api(line, agent_client):
+    body = {"requested_date": "2026-01-15", "requested_amount": "100.00"}
+    response = agent_client.post(url(line, "/draws"), body, content_type="application/json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["history"][0]["actor"] == "agent1"
+
+
+def test_an_idempotency_key_replays_the_draw_instead_of_a_second_one(line, los):
+    key = str(uuid.uuid4())
+    body = {"requested_date": "2026-01-15", "requested_amount": "250.00", "external_id": "X-9"}
+    first = los.post(url(line, "/draws"), body, format="json", headers={"Idempotency-Key": key})
+    again = los.post(url(line, "/draws"), body, format="json", headers={"Idempotency-Key": key})
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert Draw.objects.count() == 1
+    other = los.post(
+        url(line, "/draws"),
+        {**body, "requested_amount": "260.00"},
+        format="json",
+        headers={"Idempotency-Key": key},
+    )
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    assert Draw.objects.count() == 1
+
+
+def test_an_approval_replayed_by_its_key_is_not_approved_twice(line, los):
+    draw = initiate(los, line)
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    path, body = url(line, f"/draws/{draw['id']}/approve"), {"approved_amount": "500.00"}
+    first = los.post(path, body, format="json", headers=key)
+    again = los.post(path, body, format="json", headers=key)
+    assert first.status_code == again.status_code == 200 and first.json() == again.json()
+    assert DrawEvent.objects.filter(draw_id=draw["id"]).count() == 2
+    # Without the key the second approval is a state conflict.
+    assert los.post(path, body, format="json").json()["code"] == "draw_not_in_verification"

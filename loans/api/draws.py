@@ -97,7 +97,7 @@ def _line_output(line: CreditLine) -> dict:
 
 
 class _ReadOrDraws:
-    # One path, two scopes: reading needs ``read``, changing needs ``draws``.
+    """One path, two scopes: reading needs ``read``, changing needs ``draws``."""
 
     @property
     def required_scope(self) -> str:

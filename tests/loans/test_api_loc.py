@@ -4,6 +4,8 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from loans.models import CreditLine, Draw, DrawEvent, LedgerEntry
 from loans.services.draws import initiate_draw
@@ -100,6 +102,20 @@ def test_draws_are_listed_newest_first(line, los):
     second = initiate(los, line, "200.00")
     assert [d["id"] for d in los.get(url(line, "/draws")).json()] == [second["id"], first["id"]]
     assert los.get(url(line, f"/draws/{first['id']}")).json() == first
+
+
+def test_the_draw_list_takes_the_same_queries_for_one_draw_or_many(line, los):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert los.get(url(line, "/draws")).status_code == 200
+        return len(captured)
+
+    initiate(los, line, auto_funded=True)
+    one = queries()
+    for _ in range(4):
+        draw = initiate(los, line, auto_funded=True)
+        act(los, line, draw["id"], "approve", {"approved_amount": "500.00"})
+    assert queries() == one
 
 
 def test_the_line_as_boarded(line, los):

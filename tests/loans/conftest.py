@@ -3,10 +3,10 @@ import datetime as dt
 import pytest
 
 from loans.api.onboarding import OnboardingInput
+from loans.models import Product
 from loans.services.onboarding import onboard_loan
 from servicing.business_date import set_business_date
 from tests.loans.factories import InvestorFactory, ProductFactory
-from loans.models import Product
 from tests.loans.payloads import loc_payload, term_payload
 
 

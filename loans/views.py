@@ -12,6 +12,7 @@ from loans import default_interest, selectors
 from loans.charts import balance_chart
 from loans.forms import CalculatorForm
 from loans.models import Borrower
+from loans.registry import LOAN_ACTIONS, LOAN_TABS
 from loans.schedules import build_rows, terms_from_input
 from loans.services.catch_up import catch_up
 from loans.services.lines import line_summary
@@ -50,27 +51,47 @@ def borrower_detail(request, borrower_id: str):
 TRANSACTIONS_PER_PAGE = 100
 
 
+def _tabs(loan, line) -> list[tuple[str, str]]:
+    """(name, label) of the loan's tabs: its own, then those other apps registered."""
+    tabs = [
+        (name, TAB_LABELS.get(name, name.capitalize())) for name in (LINE_TABS if line else TABS)
+    ]
+    for extra in LOAN_TABS:
+        if extra.applies(loan):
+            after = next(
+                (k for k, (name, _) in enumerate(tabs) if name == extra.after), len(tabs) - 1
+            )
+            tabs.insert(after + 1, (extra.name, extra.label))
+    return tabs
+
+
 @role_required(*ALL_ROLES)
 def loan_detail(request, loan_number: str, tab: str = "summary"):
     loan = selectors.loan_by_number(loan_number)
-    if loan is None or tab not in LINE_TABS:
+    known = set(LINE_TABS) | {extra.name for extra in LOAN_TABS}
+    if loan is None or tab not in known:
         raise Http404("No such loan or tab.")
     loan = catch_up(loan, actor=request.user)
     line = selectors.credit_line(loan)  # after the catch-up: its close of business may close it
-    tabs = LINE_TABS if line else TABS
-    if tab not in tabs:
-        raise Http404("Only a line of credit has draw requests.")
+    tabs = _tabs(loan, line)
+    if tab not in {name for name, _ in tabs}:
+        raise Http404("This loan has no such tab (draw requests: lines of credit only).")
     context = {
         "loan": loan,
         "tab": tab,
-        "tabs": [(name, TAB_LABELS.get(name, name.capitalize())) for name in tabs],
+        "tabs": tabs,
         "services": has_role(request.user, *SERVICERS),
         "supervises": has_role(request.user, SUPERVISOR, ADMIN),
+        "extra_actions": _actions(request.user, loan),
     }
+    extra = next((t for t in LOAN_TABS if t.name == tab), None)
     if line:
         context["line"] = line
         context["waiting"] = selectors.draw_counts(line)  # for the action menu
-    if tab == "draws":
+    if extra is not None:
+        context["extra_tab_template"] = extra.template
+        context.update(extra.context(request, loan))
+    elif tab == "draws":
         context["draws"] = selectors.draws(line)
     elif tab == "schedule":
         version = selectors.schedule_version(loan, _version_param(request))
@@ -99,6 +120,17 @@ def loan_detail(request, loan_number: str, tab: str = "summary"):
     if request.htmx:
         template += "#tab"
     return render(request, template, context)
+
+
+def _actions(user, loan) -> dict[str, list]:
+    """The registered actions the user may take on the loan, by menu row."""
+    rows: dict[str, list] = {}
+    if loan.status != "open":
+        return rows
+    for action in LOAN_ACTIONS:
+        if has_role(user, *action.roles) and action.applies(loan):
+            rows.setdefault(action.group, []).append(action)
+    return rows
 
 
 def _version_param(request) -> int | None:

@@ -25,6 +25,7 @@ from loans.models import (
 )
 from loans.numbering import next_loan_number
 from loans.schedules import FACTOR_RATE_TYPES, BuiltSchedule, build_schedule, terms_from_input
+from loans.registry import BOARDING_BLOCKS
 from loans.services.lines import board_line
 from loans.services.replay import sync_loan
 from servicing.activity import record_activity
@@ -191,6 +192,9 @@ def _board(data: dict, *, actor) -> Loan:
         _create_invoice(loan, data["scf"])
     if data.get("loc"):
         board_line(loan, data["loc"])
+    for key, handler in BOARDING_BLOCKS.items():  # blocks other apps handle (escrows)
+        if data.get(key):
+            handler(loan, data[key], actor)
     _post_boarding_entries(loan, _fees(data, product), built, business_date, actor)
     # A loan funded in the past is caught up to the business date (accrual, billing, DPD).
     sync_loan(loan, business_date=business_date, actor=actor, terms=replay_terms)

@@ -106,12 +106,13 @@ def post_payment(
     hierarchy: str | None = None,
     external_reference: str = "",
     actor=None,
+    durable: bool = True,  # False: one step of a caller's use case (Make Payment from Escrow)
 ) -> LedgerEntry:
     """Post a payment at its effective date; a backdated one replays the loan from that date."""
     _check_amount(amount)
     if instrument not in INSTRUMENTS:
         raise InvalidInput(f"Use one of: {', '.join(INSTRUMENTS)}.", field="instrument")
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=durable):
         loan = lock_loan(loan.pk)
         business_date = get_business_date()
         _check_dates(loan, effective_date, business_date, payment_date)
@@ -174,12 +175,14 @@ def post_payment(
     return entry
 
 
-def reverse_payment(entry: LedgerEntry, *, reason: str, actor=None) -> LedgerEntry:
+def reverse_payment(
+    entry: LedgerEntry, *, reason: str, actor=None, durable: bool = True
+) -> LedgerEntry:
     """Reverse a payment (e.g. returned ACH) and replay the loan from its effective date."""
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("Give the reason for the reversal.", field="reason")
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=durable):
         loan = lock_loan(entry.loan_id)
         entry = LedgerEntry.objects.get(pk=entry.pk)
         if entry.kind != LedgerEntry.Kind.PAYMENT:

@@ -4,3 +4,21 @@ from django.apps import AppConfig
 class EscrowConfig(AppConfig):
     name = "escrow"
     verbose_name = "Escrow"
+
+    def ready(self) -> None:
+        from escrow.services.assessments import assess_due, select_loans_to_assess
+        from escrow.services.replenishment import sync_replenishments
+        from loans.registry import register_escrow_listener
+        from servicing.cob import register_cob_step
+
+        # Payments' escrow parts replenish the accounts (after each loan ledger change).
+        register_escrow_listener(sync_replenishments)
+        # spec/accrual.md step 5, after the lines of credit: the escrow of the installments
+        # due on the day opened is assessed (then owed, paid by the hierarchy).
+        register_cob_step(
+            "escrow_assessment",
+            order=20,
+            select=select_loans_to_assess,
+            run_chunk=assess_due,
+            label="Escrow: assess the monthly escrow of installments due",
+        )

@@ -44,6 +44,8 @@ BALANCE_EFFECT = {
 # Rows whose excess part is money received and held (payments and their reversals).
 EXCESS_IS_HELD = {Kind.PAYMENT, Kind.PAYMENT_REVERSAL, Kind.SETTLEMENT}
 REVERSAL_KIND = {Kind.PAYMENT: Kind.PAYMENT_REVERSAL}
+# Rows whose escrow part is money paid into (or taken back from) the escrow accounts.
+ESCROW_MONEY = {Kind.PAYMENT, Kind.PAYMENT_REVERSAL}
 BALANCE_FIELDS = {
     "principal": "principal_balance",
     "interest": "interest_balance",
@@ -119,7 +121,15 @@ def post_entry(
         **clean,
     )
     apply_delta(loan, balance_delta(kind, clean))
+    _note_escrow_money(loan, kind, clean)
     return entry
+
+
+def _note_escrow_money(loan: Loan, kind: str, split: Mapping[str, Decimal]) -> None:
+    """Mark the loan when a row moves escrow money: the replay's end tells the listeners
+    (``loans.registry.ESCROW_LISTENERS``: the escrow accounts follow)."""
+    if kind in ESCROW_MONEY and split["escrow"]:
+        loan.escrow_moved = True
 
 
 def post_entries(loan: Loan, entries: list[dict]) -> None:
@@ -155,6 +165,7 @@ def post_entries(loan: Loan, entries: list[dict]) -> None:
             }
         )
         apply_delta(loan, balance_delta(kind, clean))
+        _note_escrow_money(loan, kind, clean)
     bulk_insert(LedgerEntry, rows)
 
 

@@ -37,6 +37,9 @@ LOAN_TABS: list[LoanTab] = []
 LOAN_ACTIONS: list[LoanAction] = []
 # Onboarding: {payload key: handler(loan, block, actor)} run inside the boarding transaction.
 BOARDING_BLOCKS: dict[str, Callable] = {}
+# listener(loan, business_date=..., actor=...): a payment or its reversal moved escrow money
+# (its split's escrow part); called inside the same transaction, the loan row locked.
+ESCROW_LISTENERS: list[Callable] = []
 
 
 def register_loan_tab(tab: LoanTab) -> None:
@@ -51,3 +54,8 @@ def register_loan_action(action: LoanAction) -> None:
 
 def register_boarding_block(key: str, handler: Callable) -> None:
     BOARDING_BLOCKS[key] = handler
+
+
+def register_escrow_listener(listener: Callable) -> None:
+    if listener not in ESCROW_LISTENERS:
+        ESCROW_LISTENERS.append(listener)

@@ -69,7 +69,8 @@ class LoanTerms:
 @dataclass(frozen=True, slots=True)
 class Event:
     """An event: ``payment``, ``fee``, ``fee_waiver``, ``draw`` (a line of credit's funded
-    draw: principal), ``reversal`` (of ``reverses``), or ``accrual_stop`` /
+    draw: principal), ``escrow`` (escrow assessed: owed at loan level, paid by the
+    hierarchy), ``reversal`` (of ``reverses``), or ``accrual_stop`` /
     ``accrual_resume`` (non-accrual set and lifted: no amount)."""
 
     ref: str
@@ -151,6 +152,7 @@ class LoanState:
     default_accrued: Decimal = ZERO
     default: DefaultCarry | None = None
     carried: Decimal = ZERO
+    escrow: Decimal = ZERO  # escrow assessed and not paid yet (loan level)
 
     def split_of(self, ref: str) -> dict[str, Decimal]:
         return dict(dict(self.splits)[ref])
@@ -164,7 +166,11 @@ class LoanState:
         """Unpaid parts of billed installments + fees + additional interest."""
         billed = [b for b in self.bills if b.billed]
         return amount_due(
-            billed, self.through, fees=self.fees, additional_interest=self.additional_interest
+            billed,
+            self.through,
+            fees=self.fees,
+            additional_interest=self.additional_interest,
+            escrow=self.escrow,
         )
 
     @property
@@ -218,6 +224,7 @@ class _Run:
         self.additional = ZERO
         self.fees = ZERO
         self.excess = ZERO
+        self.escrow = ZERO
         self.bills = [Bill(row.number, row.due_date) for row in terms.rows]
         self.rows = {row.number: row for row in terms.rows}
         self.windows = _Windows(terms)
@@ -240,6 +247,7 @@ class _Run:
         run = cls(terms)
         run.principal, run.interest, run.excess = state.principal, state.interest, state.excess
         run.additional, run.fees = state.additional_interest, state.fees
+        run.escrow = state.escrow
         run.bills = list(state.bills)
         run.cursor = run.current
         run.period_sums, run.period_posted = dict(state.period_sums), state.period_posted
@@ -289,6 +297,7 @@ class _Run:
             default_accrued=self.default.accrued if self.default else ZERO,
             default=self.default.carry() if self.default else None,
             carried=self.carried,
+            escrow=self.escrow,
         )
 
     @property
@@ -354,6 +363,9 @@ class _Run:
         if event.kind == "draw":  # spec/loc.md: accrues from its funded date
             self.principal += amount
             return
+        if event.kind == "escrow":
+            self.escrow += amount
+            return
         if event.kind in ("accrual_stop", "accrual_resume"):
             self.accruing = event.kind == "accrual_resume"
             return
@@ -364,6 +376,7 @@ class _Run:
             bills=self.bills,
             fees=max(ZERO, self.fees - to_decimal(event.fees_reserved)),
             additional_interest=self.additional,
+            escrow=self.escrow,
             hierarchy=event.hierarchy or self.terms.hierarchy,
             prepay_to_principal=self.terms.prepay_to_principal,
             principal_outstanding=self.principal,
@@ -373,6 +386,7 @@ class _Run:
         self.additional -= result.split["additional_interest"]
         self.interest -= result.split["interest"]
         self.principal -= result.split["principal"]
+        self.escrow -= result.split["escrow"]
         self.excess += result.split["excess"]
         self.splits[event.ref] = tuple(result.split.items())
 
@@ -655,6 +669,7 @@ def opening_state(
     excess: Decimal,
     bills: tuple[Bill, ...],
     opening: Opening,
+    escrow: Decimal = ZERO,
 ) -> LoanState:
     """The state in the middle of ``day``: billed and its events applied, not accrued.
 
@@ -680,6 +695,7 @@ def opening_state(
         default=opening.default,
         default_accrued=opening.default_accrued,
         carried=opening.carried,
+        escrow=escrow,
     )
 
 

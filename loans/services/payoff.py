@@ -80,7 +80,7 @@ def payoff_quote(loan: Loan, *, payoff_date: dt.date | None = None) -> PayoffQuo
     # The per diem shown is principal x rate / basis (a 30/360 day is 1/360 of a year).
     basis = day_basis(payoff_date, loan.day_count)
     per_diem = round_cents(state.principal * loan.interest_rate / 100 / basis)
-    total = state.principal + interest + additional + state.fees - state.excess
+    total = state.principal + interest + additional + state.fees + state.escrow - state.excess
     return PayoffQuote(
         loan_number=loan.loan_number,
         payoff_date=payoff_date,
@@ -89,7 +89,7 @@ def payoff_quote(loan: Loan, *, payoff_date: dt.date | None = None) -> PayoffQuo
         interest=interest,
         additional_interest=additional,
         fees=state.fees,
-        escrow=ZERO,
+        escrow=state.escrow,  # assessed, not paid yet
         excess=state.excess,
         per_diem=per_diem,
         default_per_diem=default_per_diem,

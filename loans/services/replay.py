@@ -39,6 +39,7 @@ from loans.engine.replay import (
     reserve_waived_fees,
 )
 from loans.models import AccrualStatusChange, Installment, LedgerEntry, Loan
+from loans.registry import ESCROW_LISTENERS
 from loans.selectors import current_schedule_version
 from servicing.bulk import bulk_update
 from servicing.errors import DomainError
@@ -58,9 +59,11 @@ EVENT_KINDS = {
     Kind.FEE_ASSESSED: "fee",
     Kind.FEE_WAIVED: "fee_waiver",
     Kind.DRAW: "draw",
+    Kind.ESCROW_ASSESSED: "escrow",
 }
-# Events whose amount is the row's total; the fee kinds' is their fees part.
-WHOLE_AMOUNT = (Kind.PAYMENT, Kind.DRAW)
+# Events whose amount is the row's total (a fee or waiver: its fees part; an escrow
+# assessment: its escrow part, which is all of it).
+WHOLE_AMOUNT = (Kind.PAYMENT, Kind.DRAW, Kind.ESCROW_ASSESSED)
 
 
 INSTALLMENT_COLUMNS = (
@@ -224,7 +227,7 @@ def sync_loan(
     changed = _reverse_changed_payments(loan, state, rows, business_date, actor)
     _post_accruals(loan, state, _closed_through(loan, terms, business_date), business_date, actor)
     _repost_payments(loan, state, changed, business_date, actor)
-    return _finish(loan, state, schedule, business_date)
+    return _finish(loan, state, schedule, business_date, actor)
 
 
 def may_reprice(loan: Loan) -> bool:
@@ -276,6 +279,7 @@ def opened_state(loan: Loan, schedule: Schedule, business_date: dt.date) -> Loan
         excess=loan.excess_balance,
         bills=schedule.bills(),
         opening=opening_from_json(carry),
+        escrow=loan.escrow_balance,
     )
 
 
@@ -371,7 +375,7 @@ def write_state(
     """
     closed_through = _closed_through(loan, schedule.terms, business_date)
     _post_accruals(loan, state, closed_through, business_date, actor, since=since)
-    return _finish(loan, state, schedule, business_date)
+    return _finish(loan, state, schedule, business_date, actor)
 
 
 def _closed_through(loan: Loan, terms: LoanTerms, business_date: dt.date) -> dt.date:
@@ -384,7 +388,7 @@ def _closed_through(loan: Loan, terms: LoanTerms, business_date: dt.date) -> dt.
 
 
 def _finish(
-    loan: Loan, state: LoanState, schedule: Schedule | None, business_date: dt.date
+    loan: Loan, state: LoanState, schedule: Schedule | None, business_date: dt.date, actor=None
 ) -> LoanState:
     version_id = _write_projections(loan, state, business_date, schedule)
     opening = state.opening if state.through == business_date else None
@@ -392,6 +396,10 @@ def _finish(
     loan.carry = opening and carry_json(opening, business_date, version_id, charged=charged)
     loan.last_closed_date = max(loan.last_closed_date, business_date - dt.timedelta(days=1))
     loan.save()
+    if getattr(loan, "escrow_moved", False):  # a payment's escrow part moved (loans.ledger)
+        loan.escrow_moved = False
+        for listener in ESCROW_LISTENERS:
+            listener(loan, business_date=business_date, actor=actor)
     return state
 
 

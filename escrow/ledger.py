@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import F, Sum
 
 from escrow.models import BALANCE_EFFECT, ZERO, EscrowAccount, EscrowEntry
 from servicing.activity import actor_label
@@ -65,8 +65,12 @@ def post(
         reversal_of=reversal_of,
         details=details or {},
     )
-    account.balance += BALANCE_EFFECT[kind] * amount
-    account.save(update_fields=["balance"])
+    # In the database, not from the instance: a caller's copy may predate a row another
+    # service posted in the same transaction (a loan payment's escrow part, its listener).
+    EscrowAccount.objects.filter(pk=account.pk).update(
+        balance=F("balance") + BALANCE_EFFECT[kind] * amount
+    )
+    account.refresh_from_db(fields=["balance"])
     return entry
 
 
@@ -81,7 +85,9 @@ def check_reversible(entry: EscrowEntry) -> None:
             "not_reversible", f"A {entry.get_kind_display().lower()} row cannot be reversed."
         )
     if EscrowEntry.objects.filter(reversal_of=entry).exists():
-        raise DomainError("already_reversed", f"Escrow transaction {entry.pk} was already reversed.")
+        raise DomainError(
+            "already_reversed", f"Escrow transaction {entry.pk} was already reversed."
+        )
 
 
 def reverse(

@@ -14,10 +14,12 @@ class LoansConfig(AppConfig):
             select_disbursements_due,
             write_disbursement_files,
         )
+        from loans.registry import LoanTab, register_loan_tab
         from loans.search import search_provider
         from loans.selectors import last_closed_date
         from loans.services.lines import close_expired_lines, select_expired_lines
         from loans.services.reprice import reprice_loans, select_loans_to_reprice
+        from loans.views_documents import documents_tab_context
         from servicing.business_date import register_floor
         from servicing.cob import register_cob_step
         from servicing.registry import NavItem, register_demo_seeder, register_nav, register_search
@@ -28,6 +30,16 @@ class LoansConfig(AppConfig):
         register_nav(NavItem("main", "Calculator", "calculator", ALL_ROLES, order=30))
         register_nav(NavItem("ops", "Indexes", "index-list", ALL_ROLES, order=30))
         register_search(search_provider)
+        # Escrow statements and letters other apps store with the loan.
+        register_loan_tab(
+            LoanTab(
+                "documents",
+                "Documents",
+                "loans/_documents_tab.html",
+                documents_tab_context,
+                after="activity",
+            )
+        )
         # The business date never moves behind a date a loan was closed for.
         register_floor(last_closed_date)
         # spec/accrual.md COB steps 1-4 for loans: accrual of the date, then the next date's

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loans import views, views_actions, views_indexes, views_loc
+from loans import views, views_actions, views_documents, views_indexes, views_loc
 
 LOAN = "loans/<str:loan_number>"
 DRAW = f"{LOAN}/draws/<int:draw_id>"
@@ -27,6 +27,11 @@ urlpatterns = [
     path(f"{DRAW}/delete/", views_loc.draw_delete, name="draw-delete"),
     path(f"{DRAW}/fund/", views_loc.draw_fund, name="draw-fund"),
     path(f"{LOAN}/line/<str:action>/", views_loc.line_status, name="line-status"),
+    path(
+        f"{LOAN}/documents/<int:document_id>/",
+        views_documents.document_download,
+        name="loan-document",
+    ),
     path(f"{LOAN}/schedule.<str:fmt>", views.schedule_download, name="schedule-download"),
     path(f"{LOAN}/<str:tab>/", views.loan_detail, name="loan-tab"),
     path("borrowers/", views.borrower_search, name="borrower-search"),

@@ -2,6 +2,7 @@
 
 from loans.models.accrual import AccrualStatusChange
 from loans.models.config import DayCount, Investor, PaymentFrequency, PaymentHierarchy, Product
+from loans.models.documents import LoanDocument
 from loans.models.indexes import IndexSource, IndexValue
 from loans.models.ledger import Bucket, LedgerEntry, Note
 from loans.models.loan import Borrower, Loan, LoanTier
@@ -25,6 +26,7 @@ __all__ = [
     "Investor",
     "LedgerEntry",
     "Loan",
+    "LoanDocument",
     "LoanTier",
     "Note",
     "PaymentFrequency",

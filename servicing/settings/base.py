@@ -216,3 +216,25 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Escrow analysis (spec/escrow.md "Client rules"; escrow/rules.py) ---------------------
+# Rules run per loan on the analysis before it is applied, in this order.
+ESCROW_ANALYSIS_RULES = env_list(
+    "ESCROW_ANALYSIS_RULES",
+    [
+        "escrow.rules.skip_foreclosure",
+        "escrow.rules.cap_payment_increase",
+        "escrow.rules.suppress_small_refund",
+    ],
+)
+# cap_payment_increase: the new escrow payment rises by at most this % of the current one.
+ESCROW_PAYMENT_INCREASE_CAP_PERCENT = env_str("ESCROW_PAYMENT_INCREASE_CAP_PERCENT", "100")
+# suppress_small_refund: surplus refunds under this amount stay in escrow (at most 50.00:
+# 12 CFR 1024.17(f)(2)(i) requires refunding $50 or more).
+ESCROW_REFUND_MINIMUM = env_str("ESCROW_REFUND_MINIMUM", "1.00")
+# Product-level options of the analysis (escrow.engine.analysis.AnalysisOptions fields but
+# cushion_months, which is the account's or the tenant's): the products have no escrow
+# settings yet, so these apply to every loan.
+ESCROW_ANALYSIS_OPTIONS: dict = {}
+# Loans per Celery task of a batch analysis.
+ESCROW_ANALYSIS_CHUNK_SIZE = env_int("ESCROW_ANALYSIS_CHUNK_SIZE", 200)

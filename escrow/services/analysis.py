@@ -1,0 +1,314 @@
+"""Escrow analysis of one loan (spec/escrow.md "Escrow analysis", "Update", "Client
+rules"): gather the inputs, run the engine and the client rules, store the analysis, apply
+it when asked (new schedule version, accounts' monthly amounts, surplus refund, analysis
+dates) and keep the annual escrow statement in the loan's Documents.
+
+One call per analysis: ``analyze_loan``. A second *update* for a computation year already
+updated is refused (409 ``already_analyzed``; the unique constraint
+``one_update_per_computation_year`` backs the check against a racing request). A batch
+re-run therefore catches it and analyzes without updating (escrow/batch.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from escrow import ledger
+from escrow.engine.analysis import Analysis, analyze
+from escrow.engine.projection import month_index
+from escrow.models import EscrowAccount, EscrowAnalysis, EscrowEntry
+from escrow.rules import Decision, RuleOutcome, run_rules
+from escrow.services.analysis_inputs import Gathered, gather
+from escrow.statements import store_statement
+from loans.engine.dates import add_months
+from loans.locks import lock_loan
+from loans.models import Loan
+from loans.services.catch_up import catch_up
+from loans.services.schedule_versions import copied, store_version
+from servicing.activity import actor_label, record_activity
+from servicing.business_date import get_business_date
+from servicing.errors import DomainError
+from servicing.money import ZERO, round_cents
+
+
+def analyze_loan(
+    loan: Loan, *, effective_date: dt.date, update: bool, actor=None, job_run=None
+) -> EscrowAnalysis:
+    """Analyze the loan's auto-analysis escrow accounts as of ``effective_date``; with
+    ``update`` apply the result (unless a client rule skips it)."""
+    business_date = get_business_date()
+    loan = catch_up(loan, actor=actor)  # analyze today's balances and DPD, not stale ones
+    with transaction.atomic():
+        locked = lock_loan(loan.pk)
+        gathered = gather(locked, effective_date=effective_date, business_date=business_date)
+        result = analyze(gathered.inputs)
+        outcomes, decision = run_rules(locked, result)
+        year_start = gathered.first_due.due_date
+        done = EscrowAnalysis.objects.filter(
+            loan=locked, computation_year_start=year_start, updated=True
+        ).first()
+        if update and done is not None:
+            raise _already(locked, done)
+        applying = update and not decision.skip_update
+        payments, regular = applied_payments(result, decision)
+        refund = refund_amount(result, decision)
+        try:
+            with transaction.atomic():
+                analysis = EscrowAnalysis.objects.create(
+                    loan=locked,
+                    effective_date=effective_date,
+                    computation_year_start=year_start,
+                    annual_disbursements=result.total_disbursements,
+                    monthly_payment=result.base_payment,
+                    cushion=result.cushion,
+                    required_starting_balance=result.required_balance,
+                    projected_starting_balance=result.starting_balance,
+                    surplus=result.surplus,
+                    shortage=result.shortage,
+                    deficiency=result.deficiency,
+                    low_point_month=result.low_point_month,
+                    new_monthly_payment=regular,
+                    exempt=result.exempt,
+                    result=result_json(gathered, result, outcomes, decision, payments, refund),
+                    updated=applying,
+                    job_run=job_run,
+                    actor_label=actor_label(actor),
+                )
+        except IntegrityError:  # a racing update of the same computation year won
+            raise _already(locked, None) from None
+        if applying:
+            _apply(locked, analysis, gathered, payments, regular, refund, business_date, actor)
+        if not result.exempt:  # 1024.17(i)(2): no statement for exempt loans
+            store_statement(locked, analysis, gathered.accounts, actor=actor)
+        record_activity(
+            actor=actor,
+            action="escrow.analyzed",
+            summary=(
+                f"Escrow analysis for the year from {year_start}: new escrow payment "
+                f"{regular}{' applied' if applying else ''}"
+            ),
+            target=locked,
+            details={"analysis_id": analysis.pk, "update": update, "applied": applying},
+            business_date=business_date,
+        )
+    return analysis
+
+
+def _already(loan: Loan, done: EscrowAnalysis | None) -> DomainError:
+    which = f" (analysis #{done.pk})" if done else ""
+    return DomainError(
+        "already_analyzed",
+        f"Loan {loan.loan_number} was already updated for this computation year{which}.",
+        analysis_id=done.pk if done else None,
+    )
+
+
+def applied_payments(result: Analysis, decision: Decision) -> tuple[list[Decimal], Decimal]:
+    """The 12 months' new escrow payments and the regular one, after a rule's cap."""
+    payments = [p.total for p in result.payments]
+    regular = result.new_payment
+    if decision.capped_payment is not None:
+        payments = [min(p, decision.capped_payment) for p in payments]
+        regular = min(regular, decision.capped_payment)
+    return payments, regular
+
+
+def refund_amount(result: Analysis, decision: Decision) -> Decimal:
+    """The surplus to refund now (1024.17(f)(2)(i)), unless a rule suppressed it."""
+    action = next((a for a in result.actions if a.code == "refund_surplus"), None)
+    if action is None or decision.suppress_refund:
+        return ZERO
+    return action.amount
+
+
+def split_by_weight(total: Decimal, weights: dict[int, Decimal]) -> dict[int, Decimal]:
+    """``total`` split in proportion to ``weights``, half-up to the cent; the rounding
+    left over goes to the largest weight (the first of equals). No weight: the first key."""
+    keys = list(weights)
+    whole = sum(weights.values(), ZERO)
+    if whole <= 0:
+        return {k: (total if n == 0 else ZERO) for n, k in enumerate(keys)}
+    shares = {k: round_cents(total * weights[k] / whole) for k in keys}
+    largest = max(keys, key=lambda k: (weights[k], -keys.index(k)))
+    shares[largest] += total - sum(shares.values(), ZERO)
+    return shares
+
+
+def _apply(
+    loan: Loan,
+    analysis: EscrowAnalysis,
+    gathered: Gathered,
+    payments: list[Decimal],
+    regular: Decimal,
+    refund: Decimal,
+    business_date: dt.date,
+    actor,
+) -> None:
+    """Update: the new payment from the year's first installment, the accounts' monthly
+    amounts, the surplus refund and the analysis dates."""
+    _new_schedule(loan, gathered, payments, regular, analysis)
+    amounts = split_by_weight(regular, gathered.by_account)
+    next_date = add_months(analysis.effective_date, 12)
+    for account in gathered.accounts:
+        before = {
+            "monthly_amount": account.monthly_amount,
+            "last_analysis_date": account.last_analysis_date,
+        }
+        account.monthly_amount = amounts[account.pk]
+        account.last_analysis_date = analysis.effective_date
+        account.next_analysis_date = next_date
+        account.save(update_fields=["monthly_amount", "last_analysis_date", "next_analysis_date"])
+        record_activity(
+            actor=actor,
+            action="escrow.account_analyzed",
+            summary=(
+                f"{account}: monthly escrow {before['monthly_amount']} -> {account.monthly_amount}"
+            ),
+            target=account,
+            before=before,
+            after={
+                "monthly_amount": account.monthly_amount,
+                "last_analysis_date": account.last_analysis_date,
+            },
+            business_date=business_date,
+        )
+    if refund > 0:
+        _post_refund(gathered.accounts, refund, analysis, business_date, actor)
+
+
+def _new_schedule(loan, gathered: Gathered, payments, regular, analysis) -> None:
+    """A schedule version whose rows from the computation year's first installment carry
+    the new escrow (its month's payment within the year, the regular one after). Rows
+    already billed keep what was billed."""
+    first = gathered.first_due.due_date
+    rows, changed = [], {}
+    for row in gathered.version.installments.order_by("number"):
+        values = copied(row)
+        if row.due_date >= first and not row.billed:
+            k = month_index(first, row.due_date)
+            escrow = payments[k] if k < len(payments) else regular
+            values["escrow"] = escrow
+            values["total"] = row.principal + row.interest + row.fees + escrow
+            changed[row.due_date] = values["total"]
+        rows.append(values)
+    store_version(
+        loan,
+        gathered.version,
+        rows,
+        effective_date=analysis.effective_date,
+        reason=f"Escrow analysis #{analysis.pk}",
+    )
+    if loan.next_due_date in changed:  # the cached next due amount shows the new escrow
+        loan.next_due_amount = changed[loan.next_due_date]
+        loan.save(update_fields=["next_due_amount"])
+
+
+def _post_refund(accounts: list[EscrowAccount], refund, analysis, business_date, actor) -> None:
+    """The surplus refund (spec "Refund Excess"), from the accounts in proportion to their
+    balances (cents to the largest)."""
+    weights = {a.pk: max(a.balance, ZERO) for a in accounts}
+    for account in accounts:
+        amount = split_by_weight(refund, weights)[account.pk]
+        if amount > 0:
+            ledger.post(
+                account,
+                kind=EscrowEntry.Kind.EXCESS_REFUND,
+                amount=amount,
+                effective_date=business_date,
+                business_date=business_date,
+                actor=actor,
+                payee="Borrower",
+                note=f"Escrow analysis #{analysis.pk}: surplus refund (12 CFR 1024.17(f)(2)(i))",
+                details={"analysis_id": analysis.pk},
+            )
+
+
+def result_json(
+    gathered: Gathered,
+    result: Analysis,
+    outcomes: list[RuleOutcome],
+    decision: Decision,
+    payments: list[Decimal],
+    refund: Decimal,
+) -> dict:
+    """The stored analysis: inputs, the engine's figures, the 13 rows, actions, payments,
+    rule outcomes and what was decided."""
+    inputs = gathered.inputs
+    money = str
+    return {
+        "inputs": {
+            "effective_date": inputs.effective_date.isoformat(),
+            "first_due_date": inputs.first_due_date.isoformat(),
+            "starting_balance": money(inputs.starting_balance),
+            "current_payment": money(inputs.current_payment),
+            "days_past_due": inputs.days_past_due,
+            "in_foreclosure": inputs.in_foreclosure,
+            "in_bankruptcy": inputs.in_bankruptcy,
+            "options": {name: getattr(inputs.options, name) for name in inputs.options.__slots__},
+            "disbursements": [
+                {
+                    "due_date": d.due_date.isoformat(),
+                    "amount": money(d.amount),
+                    "account": d.account,
+                }
+                for d in inputs.disbursements
+            ],
+            "accounts": [
+                {
+                    "id": a.pk,
+                    "category": a.category.code,
+                    "balance": money(a.balance),
+                    "monthly_amount": money(a.monthly_amount),
+                    "annual_disbursements": money(gathered.by_account[a.pk]),
+                    "basis": gathered.basis[a.pk],
+                    "last_analysis_date": a.last_analysis_date.isoformat()
+                    if a.last_analysis_date
+                    else None,
+                }
+                for a in gathered.accounts
+            ],
+        },
+        "adjustment": money(result.adjustment),
+        "current": result.current,
+        "engine_new_monthly_payment": money(result.new_payment),
+        "deficiency_payment": money(result.deficiency_payment),
+        "deficiency_months": result.deficiency_months,
+        "rows": [
+            {
+                "month": r.month,
+                "deposit": money(r.deposit),
+                "disbursement": money(r.disbursement),
+                "step1": money(r.step1),
+                "step2": money(r.step2),
+                "step3": money(r.step3),
+                "projected": money(r.projected),
+            }
+            for r in result.rows
+        ],
+        "actions": [
+            {
+                "code": a.code,
+                "amount": money(a.amount),
+                "rule": a.rule,
+                "within_days": a.within_days,
+                "installments": [money(x) for x in a.installments],
+            }
+            for a in result.actions
+        ],
+        "payments": [
+            {"month": p.month, "engine": money(p.total), "applied": money(applied)}
+            for p, applied in zip(result.payments, payments, strict=True)
+        ],
+        "rules": [o.as_json() for o in outcomes],
+        "decision": {
+            "skip_update": decision.skip_update,
+            "capped_payment": None
+            if decision.capped_payment is None
+            else money(decision.capped_payment),
+            "suppress_refund": decision.suppress_refund,
+            "refund": money(refund),
+        },
+    }

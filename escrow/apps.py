@@ -7,8 +7,9 @@ class EscrowConfig(AppConfig):
 
     def ready(self) -> None:
         from escrow.services.assessments import assess_due, select_loans_to_assess
+        from escrow.services.boarding import board_escrows
         from escrow.services.replenishment import sync_replenishments
-        from loans.registry import register_escrow_listener
+        from loans.registry import register_boarding_block, register_escrow_listener
         from servicing.cob import register_cob_step
 
         # Payments' escrow parts replenish the accounts (after each loan ledger change).
@@ -22,3 +23,5 @@ class EscrowConfig(AppConfig):
             run_chunk=assess_due,
             label="Escrow: assess the monthly escrow of installments due",
         )
+        # spec/api.md: the onboarding payload's ``escrows`` block, inside its transaction.
+        register_boarding_block("escrows", board_escrows)

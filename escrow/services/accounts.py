@@ -114,6 +114,7 @@ def create_account(
     opening_balance: Decimal = ZERO,
     items=(),
     actor=None,
+    activity: bool = True,
     **settings,
 ) -> EscrowAccount:
     """The account, its sub-types, items and opening balance, inside the caller's
@@ -140,6 +141,8 @@ def create_account(
             payee="Borrower",
             details={"source": "opening_balance"},
         )
+    if not activity:  # boarding: the loan's own boarding entry tells it
+        return account
     record_activity(
         actor=actor,
         action="escrow.account_added",

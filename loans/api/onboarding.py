@@ -192,6 +192,33 @@ class LocInput(serializers.Serializer):
         return data
 
 
+class EscrowDisbursementInput(serializers.Serializer):
+    payee = serializers.CharField(max_length=200)
+    amount = MoneyField(min_value=Decimal("0.01"))
+    due_date = serializers.DateField(help_text="The next due date of the bill.")
+    frequency = serializers.ChoiceField(choices=["monthly", "quarterly", "semiannual", "annual"])
+
+
+class EscrowInput(serializers.Serializer):
+    """spec/api.md ``escrows``: an escrow account boarded with the loan (spec/escrow.md).
+    The category code is checked against the configured categories by the escrow app."""
+
+    category = serializers.SlugField(
+        max_length=30,
+        help_text="property_tax, insurance, holdback, interest_reserve or a configured code.",
+    )
+    sub_type = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    opening_balance = MoneyField(default=Decimal("0.00"), help_text="Boarded as a replenishment.")
+    minimum_balance = MoneyField(default=Decimal("0.00"))
+    monthly_amount = MoneyField(default=Decimal("0.00"))
+    schedule_replenishment = serializers.BooleanField(default=False)
+    auto_analysis = serializers.BooleanField(default=False)
+    cushion_months = serializers.IntegerField(
+        min_value=0, max_value=2, required=False, allow_null=True
+    )
+    disbursements = EscrowDisbursementInput(many=True, required=False, max_length=MAX_FEES)
+
+
 class OnboardingInput(serializers.Serializer):
     application_number = serializers.CharField(max_length=64)
     loan_type = serializers.ChoiceField(choices=["new", "renewal"], default="new")
@@ -222,6 +249,7 @@ class OnboardingInput(serializers.Serializer):
     mca = McaInput(required=False)
     scf = ScfInput(required=False)
     loc = LocInput(required=False)
+    escrows = EscrowInput(many=True, required=False, max_length=MAX_FEES)
     custom_fields = serializers.DictField(required=False)
 
     def validate_custom_fields(self, value):

@@ -27,7 +27,7 @@ def line(board_line):
 
 
 @pytest.mark.parametrize(("before", "action", "outcome"), LINE_TABLE)
-def test_line_status_through_the_page(sup_client, line, before, action, outcome):
+def test_line_status_through_the_page(sup_client, line, before, action, outcome):  # noqa: F811
     CreditLine.objects.filter(loan=line).update(status=before)
     response = sup_client.post(
         url(line, f"line/{action}/"), {"reason": "test", "confirm": "on"}, follow=True
@@ -44,7 +44,7 @@ def test_line_status_through_the_page(sup_client, line, before, action, outcome)
 
 
 @pytest.mark.parametrize(("before", "action", "outcome"), DRAW_TABLE)
-def test_draw_status_through_the_page(sup_client, line, before, action, outcome):
+def test_draw_status_through_the_page(sup_client, line, before, action, outcome):  # noqa: F811
     draw = _draw_in(line, before)
     response = sup_client.post(url(line, f"draws/{draw.pk}/{action}/"), FORMS[action])
     draw.refresh_from_db()

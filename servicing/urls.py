@@ -12,6 +12,7 @@ from servicing.api.views import ApiNotFound
 api_v1 = [
     path("", include("servicing.api.urls")),
     path("", include("loans.api.urls")),
+    path("", include("escrow.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,48 @@
+"""Read side of escrow: a loan's accounts with their sub-types and items, and the escrow
+ledger rows, for the Escrow tab and the API."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from escrow.models import DisbursementItem, EscrowAccount, EscrowEntry
+from loans.models import Loan
+
+
+def loan_accounts(loan: Loan) -> QuerySet[EscrowAccount]:
+    """Every account of the loan, oldest first, sub-types and items prefetched."""
+    return (
+        EscrowAccount.objects.filter(loan=loan)
+        .select_related("category")
+        .prefetch_related(
+            "subtypes",
+            Prefetch("items", queryset=DisbursementItem.objects.order_by("-is_active", "id")),
+        )
+        .order_by("id")
+    )
+
+
+def loan_account(loan: Loan, account_id) -> EscrowAccount | None:
+    return loan_accounts(loan).filter(pk=account_id).first() if str(account_id).isdigit() else None
+
+
+def has_escrow(loan: Loan) -> bool:
+    return EscrowAccount.objects.filter(loan=loan).exists()
+
+
+def entries(*, loan: Loan | None = None, account: EscrowAccount | None = None):
+    """Escrow ledger rows, newest first, with what a row shows (account, item, reversal)."""
+    rows = EscrowEntry.objects.select_related(
+        "account__category", "item", "counterparty__category", "reversal_of", "reversed_by"
+    )
+    if account is not None:
+        rows = rows.filter(account=account)
+    if loan is not None:
+        rows = rows.filter(account__loan=loan)
+    return rows.order_by("-effective_date", "-id")
+
+
+def loan_entry(loan: Loan, entry_id) -> EscrowEntry | None:
+    if not str(entry_id).isdigit():
+        return None
+    return entries(loan=loan).filter(pk=entry_id).first()

@@ -24,8 +24,8 @@ from loans.models import (
     ScheduleVersion,
 )
 from loans.numbering import next_loan_number
-from loans.schedules import FACTOR_RATE_TYPES, BuiltSchedule, build_schedule, terms_from_input
 from loans.registry import BOARDING_BLOCKS
+from loans.schedules import FACTOR_RATE_TYPES, BuiltSchedule, build_schedule, terms_from_input
 from loans.services.lines import board_line
 from loans.services.replay import sync_loan
 from servicing.activity import record_activity

@@ -260,3 +260,7 @@ class EscrowAnalysis(models.Model):
 
     def __str__(self) -> str:
         return f"{self.loan} escrow analysis {self.computation_year_start:%Y-%m}"
+
+
+# Batch items and reports live in their own module; imported here so Django finds them.
+from escrow.models_batch import EscrowBatchItem, EscrowReport  # noqa: E402, F401

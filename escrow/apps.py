@@ -9,8 +9,15 @@ class EscrowConfig(AppConfig):
         from escrow.services.assessments import assess_due, select_loans_to_assess
         from escrow.services.boarding import board_escrows
         from escrow.services.replenishment import sync_replenishments
-        from loans.registry import register_boarding_block, register_escrow_listener
+        from loans.registry import (
+            LoanAction,
+            register_boarding_block,
+            register_escrow_listener,
+            register_loan_action,
+        )
         from servicing.cob import register_cob_step
+        from servicing.registry import NavItem, register_nav
+        from servicing.roles import ADMIN, OPS, SUPERVISOR
 
         # Payments' escrow parts replenish the accounts (after each loan ledger change).
         register_escrow_listener(sync_replenishments)
@@ -25,3 +32,15 @@ class EscrowConfig(AppConfig):
         )
         # spec/api.md: the onboarding payload's ``escrows`` block, inside its transaction.
         register_boarding_block("escrows", board_escrows)
+        # spec/escrow.md "Batch and individual analysis": Ops > Escrow analysis, and the
+        # loan page's action for one loan (loans with an auto-analysis account).
+        register_nav(NavItem("ops", "Escrow analysis", "escrow-batches", (OPS, SUPERVISOR, ADMIN)))
+        register_loan_action(
+            LoanAction(
+                "Escrow analysis",
+                "escrow-loan-analysis",
+                (OPS, SUPERVISOR, ADMIN),
+                applies=lambda loan: loan.escrow_accounts.filter(auto_analysis=True).exists(),
+                group="Escrow",
+            )
+        )

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("servicing.api.urls")),
     path("", include("loans.api.urls")),
     path("", include("escrow.api.urls")),
+    path("", include("escrow.api.analysis_urls")),
 ]
 
 urlpatterns = [
@@ -26,6 +27,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
+    path("", include("escrow.analysis_urls")),
     path("", include("loans.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

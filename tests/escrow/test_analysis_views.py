@@ -1,0 +1,89 @@
+"""Escrow analysis pages: the loan-page action and Ops > Escrow analysis (roles, batch,
+progress, reports, Fetch Report, Downloaded BI Reports)."""
+# ruff: noqa: F811  (the fixtures are imported from tests/escrow/analysis_fixtures.py)
+
+import pytest
+
+from escrow.models import EscrowAnalysis, EscrowReport
+from servicing.models import JobRun
+from tests.escrow.analysis_fixtures import board, escrow_loan  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+BATCH = "/ops/escrow-analysis/"
+
+
+def test_batch_page_for_ops_not_agents(ops_client, client, agent):
+    response = ops_client.get(BATCH)
+    assert response.status_code == 200
+    assert b"Run escrow analysis" in response.content
+    assert b'href="/ops/escrow-analysis/"' in ops_client.get("/").content  # in the nav
+    client.force_login(agent)
+    assert client.get(BATCH).status_code == 403
+
+
+def test_run_batch_then_reports_and_fetch(
+    escrow_loan, ops_client, django_capture_on_commit_callbacks
+):
+    loan = escrow_loan()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = ops_client.post(
+            BATCH,
+            {
+                "start_date": "2025-01-01",
+                "end_date": "2025-01-31",
+                "update": "on",
+                "generate_report": "on",
+            },
+        )
+    job = JobRun.objects.get(kind=JobRun.Kind.ESCROW_ANALYSIS)
+    assert response.status_code == 302
+    assert response["Location"] == f"{BATCH}{job.pk}/"
+    page = ops_client.get(response["Location"])
+    assert b"Download CSV" in page.content
+    assert loan.loan_number.encode() in page.content
+    csv_report = EscrowReport.objects.get(job_run=job, fmt="csv")
+    download = ops_client.get(f"{BATCH}reports/{csv_report.pk}/")
+    assert download.status_code == 200
+    assert loan.loan_number.encode() in b"".join(download)
+    # htmx polls the status fragment only.
+    fragment = ops_client.get(response["Location"], headers={"HX-Request": "true"})
+    assert b"<h1>" not in fragment.content
+    assert b"escrow-batch-status" in fragment.content
+    fetched = ops_client.post(f"{BATCH}{job.pk}/fetch/")
+    assert fetched.status_code == 302
+    listing = ops_client.get(BATCH)
+    assert b"-fetched.csv" in listing.content
+    assert EscrowReport.objects.filter(job_run=job, fetched=True).count() == 2
+
+
+def test_batch_form_errors(ops_client):
+    response = ops_client.post(BATCH, {"start_date": "2025-02-01", "end_date": "2025-01-01"})
+    assert response.status_code == 200
+    assert b"The end date is before the start date." in response.content
+    assert not JobRun.objects.exists()
+
+
+def test_loan_analysis_action_and_page(escrow_loan, ops_client, agent, client):
+    loan = escrow_loan()
+    page = ops_client.get(f"/loans/{loan.loan_number}/")
+    assert f"/loans/{loan.loan_number}/escrow/analysis/".encode() in page.content
+    response = ops_client.post(
+        f"/loans/{loan.loan_number}/escrow/analysis/", {"effective_date": "2026-01-15"}
+    )
+    assert response.status_code == 200
+    analysis = EscrowAnalysis.objects.get(loan=loan)
+    assert not analysis.updated
+    assert b"escrow-analysis-rows" in response.content
+    assert str(analysis.new_monthly_payment).encode() in response.content
+    client.force_login(agent)
+    assert client.get(f"/loans/{loan.loan_number}/escrow/analysis/").status_code == 403
+
+
+def test_loan_analysis_page_shows_a_refusal_inline(escrow_loan, ops_client):
+    loan = escrow_loan()
+    url = f"/loans/{loan.loan_number}/escrow/analysis/"
+    ops_client.post(url, {"effective_date": "2026-01-15", "update": "on"})
+    response = ops_client.post(url, {"effective_date": "2026-01-15", "update": "on"})
+    assert response.status_code == 200
+    assert b"already updated for this computation year" in response.content

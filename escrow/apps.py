@@ -6,6 +6,7 @@ class EscrowConfig(AppConfig):
     verbose_name = "Escrow"
 
     def ready(self) -> None:
+        from escrow import pages
         from escrow.services.assessments import assess_due, select_loans_to_assess
         from escrow.services.boarding import board_escrows
         from escrow.services.replenishment import sync_replenishments
@@ -32,6 +33,8 @@ class EscrowConfig(AppConfig):
         )
         # spec/api.md: the onboarding payload's ``escrows`` block, inside its transaction.
         register_boarding_block("escrows", board_escrows)
+        # The loan page's Escrow tab and its "Escrow" row of actions.
+        pages.register()
         # spec/escrow.md "Batch and individual analysis": Ops > Escrow analysis, and the
         # loan page's action for one loan (loans with an auto-analysis account).
         register_nav(NavItem("ops", "Escrow analysis", "escrow-batches", (OPS, SUPERVISOR, ADMIN)))

@@ -28,6 +28,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("escrow.analysis_urls")),
+    path("", include("escrow.urls")),
     path("", include("loans.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -1,0 +1,88 @@
+"""An agent pays the county tax from escrow on the loan page: the minimum-balance
+warning, the explicit confirmation, the withdrawal in the escrow transactions."""
+
+import datetime as dt
+import re
+
+from playwright.sync_api import expect
+
+from loans.api.onboarding import OnboardingInput
+from loans.services.onboarding import onboard_loan
+from servicing.business_date import set_business_date
+from tests.loans.factories import InvestorFactory, ProductFactory
+from tests.loans.payloads import term_payload
+
+ESCROWS = [
+    {
+        "category": "property_tax",
+        "sub_type": "County tax",
+        "opening_balance": "1000.00",
+        "minimum_balance": "200.00",
+        "monthly_amount": "100.00",
+        "schedule_replenishment": True,
+        "auto_analysis": True,
+        "disbursements": [
+            {
+                "payee": "Cook County Treasurer",
+                "amount": "900.00",
+                "due_date": "2026-03-01",
+                "frequency": "semiannual",
+            }
+        ],
+    },
+    {"category": "insurance", "sub_type": "Hazard", "opening_balance": "300.00"},
+]
+
+
+def board_with_escrow():
+    InvestorFactory()
+    ProductFactory()
+    set_business_date(dt.date(2026, 1, 15))
+    data = OnboardingInput(data=term_payload(escrows=ESCROWS))
+    data.is_valid(raise_exception=True)
+    return onboard_loan(data.validated_data)
+
+
+def test_agent_pays_the_tax_from_escrow_below_the_minimum(page, login, screenshot):
+    loan = board_with_escrow()
+    login("agent")
+    page.goto(f"/loans/{loan.loan_number}/")
+    page.get_by_role("link", name="Escrow", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/escrow/$"))
+    tax = page.locator(".escrow-account").filter(has_text="Property tax")
+    expect(tax).to_contain_text("County tax")
+    expect(tax).to_contain_text("Cook County Treasurer")
+    expect(tax.locator("[data-testid^=escrow-balance]")).to_have_text("1,000.00")
+    screenshot("escrow-tab")
+
+    tax.get_by_role("link", name="Make Payment").click()
+    expect(page.get_by_role("heading", name="Make payment from escrow")).to_be_visible()
+    expect(page.get_by_text(re.compile("available above the minimum 800.00"))).to_be_visible()
+    page.get_by_label("Payment towards").select_option(
+        label="Property tax: Cook County Treasurer 900.00 due 2026-03-01 (semiannual)"
+    )
+    page.get_by_label("Amount").fill("900.00")
+    page.get_by_label("Notes").fill("2026 first half")
+    page.get_by_role("button", name="Make payment").click()
+    warning = page.get_by_role("alert")
+    expect(warning).to_contain_text("below its minimum balance")
+    expect(warning).to_contain_text("balance 1,000.00, minimum 200.00")
+    confirm = page.get_by_label("Yes, pay below the minimum balance")
+    expect(confirm).not_to_be_checked()
+    screenshot("escrow-payment-warning")
+    confirm.check()
+    page.get_by_role("button", name="Make payment").click()
+
+    expect(page).to_have_url(re.compile(r"/escrow/$"))
+    expect(page.get_by_text("900.00 paid from Property tax")).to_be_visible()
+    expect(tax.locator("[data-testid^=escrow-balance]")).to_have_text("100.00")
+    expect(tax).to_contain_text("2026-07-15")  # the item's next due date: paid + 6 months
+    rows = page.get_by_test_id("escrow-transactions")
+    withdrawal = rows.locator("tbody.escrow-row").filter(has_text="Withdrawn")
+    expect(withdrawal).to_contain_text("Cook County Treasurer")
+    expect(withdrawal).to_contain_text("900.00")
+    expect(withdrawal).to_contain_text("2026 first half")
+    withdrawal.get_by_text("View").click()
+    expect(withdrawal.locator("dl.facts")).to_contain_text("Item was due")
+    expect(withdrawal.get_by_role("link", name="Reverse")).to_be_visible()
+    screenshot("escrow-withdrawal-listed")

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from loans.api.onboarding import OnboardingInput
 from loans.services.onboarding import onboard_loan
 from servicing.business_date import set_business_date
+from tests.escrow.conftest import seed_categories
 from tests.loans.factories import InvestorFactory, ProductFactory
 from tests.loans.payloads import term_payload
 
@@ -35,6 +36,7 @@ ESCROWS = [
 
 
 def board_with_escrow():
+    seed_categories()
     InvestorFactory()
     ProductFactory()
     set_business_date(dt.date(2026, 1, 15))

@@ -2,9 +2,11 @@
 accounts added through the escrow services, never rows written by hand."""
 
 import datetime as dt
+import importlib
 from decimal import Decimal as D
 
 import pytest
+from django.apps import apps
 
 from escrow.ledger import rebuild_balance
 from escrow.models import EscrowAccount
@@ -15,8 +17,16 @@ from tests.loans.conftest import board  # noqa: F401  (the fixture, shared)
 BD = dt.date(2026, 1, 15)  # the business date of ``board``; the loan is funded 2026-01-01
 
 
+def seed_categories() -> None:
+    """The four categories migration 0002 seeds: again, since a transactional test (the
+    browser tests, the real-transaction ones) flushes every table when it ends."""
+    seed = importlib.import_module("escrow.migrations.0002_escrow_categories")
+    seed.add_categories(apps, None)
+
+
 @pytest.fixture
 def loan(board):  # noqa: F811
+    seed_categories()
     return board(BD)
 
 

@@ -10,6 +10,7 @@ from escrow.models import EscrowAccount, EscrowCategory
 from loans.ledger import cached_balances, rebuild_balances
 from loans.models import Loan
 from servicing.business_date import set_business_date
+from tests.escrow.conftest import seed_categories
 from tests.loans.factories import InvestorFactory, ProductFactory
 from tests.loans.payloads import term_payload
 
@@ -38,6 +39,7 @@ def los(token_client):
     InvestorFactory()
     ProductFactory()
     set_business_date(dt.date(2026, 1, 15))
+    seed_categories()
     return token_client("onboarding", "read")
 
 

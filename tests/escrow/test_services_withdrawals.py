@@ -14,7 +14,7 @@ from loans.ledger import cached_balances
 from loans.models import LedgerEntry, Loan
 from servicing.activity import activity_for
 from servicing.errors import DomainError, InvalidInput
-from tests.escrow.conftest import BD, assert_consistent
+from tests.escrow.conftest import BD, assert_consistent, seed_categories
 
 PAID = dt.date(2026, 1, 12)
 
@@ -208,6 +208,7 @@ def test_a_closed_loan_is_refused(loan, tax):
 @pytest.mark.django_db(transaction=True)
 def test_towards_the_loan_in_a_real_transaction(board):
     """Outside a test transaction: the durable blocks nest as in production."""
+    seed_categories()
     loan = board(BD)
     account = add_account(loan, category="holdback", opening_balance=D("500.00"))
     row = withdraw(account, towards="loan", amount=D("100.00"), payment_date=BD, effective_date=BD)

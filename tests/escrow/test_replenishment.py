@@ -16,11 +16,13 @@ from loans.services.payments import post_payment, reverse_payment
 from loans.services.payoff import payoff_quote
 from servicing.business_date import set_business_date
 from servicing.errors import InvalidInput
+from tests.escrow.conftest import seed_categories
 
 BD = dt.date(2026, 1, 15)
 
 
 def account(loan, code="property_tax", **fields) -> EscrowAccount:
+    seed_categories()
     return EscrowAccount.objects.create(
         loan=loan, category=EscrowCategory.objects.get(code=code), **fields
     )

@@ -26,7 +26,10 @@ from loans.models import LedgerEntry, Loan
 Kind = EscrowEntry.Kind
 ZERO = Decimal("0.00")
 PAYMENT_KINDS = [LedgerEntry.Kind.PAYMENT, LedgerEntry.Kind.PAYMENT_REVERSAL]
-FROM_PAYMENTS = Q(loan_entry__kind__in=PAYMENT_KINDS)
+# The rows this module posts (a withdrawal towards the loan is also linked to a payment).
+FROM_PAYMENTS = Q(
+    kind__in=[Kind.REPLENISHED, Kind.REPLENISHMENT_REVERSED], loan_entry__kind__in=PAYMENT_KINDS
+)
 
 
 def escrow_paid(loan: Loan) -> Decimal:

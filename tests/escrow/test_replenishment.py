@@ -136,3 +136,26 @@ def test_the_close_assesses_the_scheduled_accounts_on_the_due_date_once(loan):
     assert loan.escrow_balance == D("150.00")
     assert loan.amount_due > D("150.00")  # the installment due that day and the escrow
     check_books(loan)
+
+
+def test_paying_the_escrow_owed_from_escrow_replenishes_it_once(loan):
+    from escrow.services.accounts import add_account
+    from escrow.services.withdrawals import reverse_withdrawal, withdraw
+
+    seed_categories()
+    holdback = add_account(loan, category="holdback", opening_balance=D("500.00"))
+    assess_escrow(holdback, amount=D("100.00"))
+    row = withdraw(holdback, towards="loan", amount=D("100.00"), payment_date=BD, effective_date=BD)
+    assert row.loan_entry.escrow == D("100.00")  # the loan owed only the escrow
+    holdback.refresh_from_db()
+    # 500 - 100 paid out to the loan + 100 the payment replenished: nothing else posted.
+    assert holdback.balance == D("500.00")
+    kinds = sorted(holdback.entries.values_list("kind", flat=True))
+    assert kinds == ["replenished", "replenished", "withdrawn"]
+    check_books(loan)
+    reverse_withdrawal(row, reason="Posted to the wrong loan")
+    holdback.refresh_from_db()
+    assert holdback.balance == D("500.00")
+    loan.refresh_from_db()
+    assert loan.escrow_balance == D("100.00")
+    check_books(loan)

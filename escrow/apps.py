@@ -7,6 +7,7 @@ class EscrowConfig(AppConfig):
 
     def ready(self) -> None:
         from escrow import pages
+        from escrow.selectors import account_counts
         from escrow.services.assessments import assess_due, select_loans_to_assess
         from escrow.services.boarding import board_escrows
         from escrow.services.replenishment import sync_replenishments
@@ -43,7 +44,7 @@ class EscrowConfig(AppConfig):
                 "Escrow analysis",
                 "escrow-loan-analysis",
                 (OPS, SUPERVISOR, ADMIN),
-                applies=lambda loan: loan.escrow_accounts.filter(auto_analysis=True).exists(),
+                applies=lambda loan: account_counts(loan)["auto_analysis"] > 0,
                 group="Escrow",
             )
         )

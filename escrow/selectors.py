@@ -3,7 +3,7 @@ ledger rows, for the Escrow tab and the API."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from escrow.models import DisbursementItem, EscrowAccount, EscrowEntry
 from loans.models import Loan
@@ -26,8 +26,20 @@ def loan_account(loan: Loan, account_id) -> EscrowAccount | None:
     return loan_accounts(loan).filter(pk=account_id).first() if str(account_id).isdigit() else None
 
 
+def account_counts(loan: Loan) -> dict[str, int]:
+    """How many accounts the loan has, and how many in the escrow analysis: one query per
+    loan instance, however many loan-page actions and tabs ask (cached on the instance)."""
+    counts = getattr(loan, "_escrow_account_counts", None)
+    if counts is None:
+        counts = EscrowAccount.objects.filter(loan=loan).aggregate(
+            accounts=Count("id"), auto_analysis=Count("id", filter=Q(auto_analysis=True))
+        )
+        loan._escrow_account_counts = counts
+    return counts
+
+
 def has_escrow(loan: Loan) -> bool:
-    return EscrowAccount.objects.filter(loan=loan).exists()
+    return account_counts(loan)["accounts"] > 0
 
 
 def entries(*, loan: Loan | None = None, account: EscrowAccount | None = None):

@@ -5,7 +5,11 @@ import datetime as dt
 from decimal import Decimal as D
 from html import unescape
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from escrow.models import EscrowAccount, EscrowEntry
+from escrow.services.transfers import replenish_escrow
 from escrow.services.withdrawals import withdraw
 from loans.models import Loan
 from tests.escrow.conftest import BD, assert_consistent
@@ -294,3 +298,25 @@ def test_reverse_from_the_tab(agent_client, loan, tax):
     response = agent_client.post(path, {"reason": "again", "confirm": "on"})
     assert errors_of(response) == [f"Escrow transaction {row.pk} was already reversed."]
     assert_consistent(loan)
+
+
+def test_the_tab_queries_do_not_grow_with_rows(agent_client, loan, tax, insurance):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert agent_client.get(url(loan)).status_code == 200
+        return len(queries)
+
+    agent_client.get(url(loan))
+    before = count()
+    for _ in range(3):
+        withdraw(tax, towards="refund", amount=D("1.00"), payment_date=BD, effective_date=BD)
+        withdraw(
+            tax,
+            towards="item",
+            item_id=tax.items.get().pk,
+            amount=D("1.00"),
+            payment_date=BD,
+            effective_date=BD,
+        )
+    replenish_escrow(insurance, from_account_id=tax.pk, amount=D("2.00"), effective_date=BD)
+    assert count() == before <= 20

@@ -213,7 +213,8 @@ def test_line_page_query_count_is_bounded(sup_client, line):
     for tab in ("", "draws/", "schedule/"):
         with CaptureQueriesContext(connection) as queries:
             assert sup_client.get(url(line, tab)).status_code == 200
-        assert len(queries) <= 16, (tab, len(queries))
+        # 16 + 1: the escrow app's action row asks about the loan's accounts (one query).
+        assert len(queries) <= 17, (tab, len(queries))
 
 
 # --- Initiate --------------------------------------------------------------------------

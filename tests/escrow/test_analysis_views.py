@@ -87,3 +87,20 @@ def test_loan_analysis_page_shows_a_refusal_inline(escrow_loan, ops_client):
     response = ops_client.post(url, {"effective_date": "2026-01-15", "update": "on"})
     assert response.status_code == 200
     assert b"already updated for this computation year" in response.content
+
+
+def test_batch_detail_lists_failures(escrow_loan, ops_client, django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    loan = escrow_loan()
+    with (
+        mock.patch("escrow.batch.analyze_loan", side_effect=RuntimeError("no schedule")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        ops_client.post(BATCH, {"start_date": "2025-01-01", "end_date": "2025-01-31"})
+    job = JobRun.objects.get(kind=JobRun.Kind.ESCROW_ANALYSIS)
+    page = ops_client.get(f"{BATCH}{job.pk}/")
+    assert b"Completed with errors" in page.content
+    assert b"RuntimeError: no schedule" in page.content
+    assert loan.loan_number.encode() in page.content
+    assert b"hx-get" not in page.content  # finished: nothing polls

@@ -191,3 +191,18 @@ def test_updated_loan_rebuilds_and_catches_up_past_the_new_escrow(escrow_loan):
     loan = catch_up(loan)
     assert rebuild_balances(loan) == cached_balances(loan)
     assert loan.next_due_date == dt.date(2026, 3, 1)
+
+
+def test_projected_balance_counts_deposits_and_bills_due_before_the_year(escrow_loan):
+    loan = escrow_loan()
+    # A bill of the tax account falls due on 2026-03-20, before the year (April on).
+    tax = loan.escrow_accounts.get(category__code="property_tax")
+    tax.items.create(
+        payee="Levy", amount=D("75"), next_due_date=dt.date(2026, 3, 20), frequency="annual"
+    )
+    analysis = analyze_loan(loan, effective_date=dt.date(2026, 3, 10), update=False)
+    assert analysis.computation_year_start == dt.date(2026, 4, 1)
+    # 600 today + 2 installments (Feb 1, Mar 1) x 130 still to be assessed - 75 due.
+    assert analysis.projected_starting_balance == D("600") + 2 * D("130") - D("75")
+    # The levy recurs in March 2027, inside the year from April 2026.
+    assert analysis.annual_disbursements == D("1560") + D("75")

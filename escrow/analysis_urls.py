@@ -11,6 +11,11 @@ urlpatterns = [
         name="escrow-batch-fetch",
     ),
     path(
+        "ops/escrow-analysis/<int:job_id>/resume/",
+        views.batch_resume,
+        name="escrow-batch-resume",
+    ),
+    path(
         "ops/escrow-analysis/reports/<int:report_id>/",
         views.report_download,
         name="escrow-report-download",

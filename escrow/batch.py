@@ -16,14 +16,23 @@ from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from escrow.models import EscrowAccount, EscrowAnalysis, EscrowBatchItem
 from escrow.reports import email_reports, write_reports
 from escrow.services.analysis import analyze_loan
 from loans.models import Loan
+from servicing.activity import record_activity
 from servicing.business_date import get_business_date
 from servicing.errors import DomainError
-from servicing.jobs import add_progress, create_job, finish_job, record_item_errors, start_job
+from servicing.jobs import (
+    add_progress,
+    claim_job,
+    create_job,
+    finish_job,
+    record_item_errors,
+    start_job,
+)
 from servicing.models import JobRun
 
 logger = logging.getLogger(__name__)
@@ -84,15 +93,46 @@ def _dispatch(job_run_id: int) -> None:
 
 
 def plan_batch(job_run_id: int) -> list[list[int]]:
-    """Select the loans, start the job with their count; the chunks of ids to run."""
+    """Select the loans not done yet by this job (all of them on its first attempt), start
+    the job with their count; the chunks of ids to run."""
     job = JobRun.objects.get(pk=job_run_id)
-    ids = select_loans(
-        dt.date.fromisoformat(job.params["start_date"]),
-        dt.date.fromisoformat(job.params["end_date"]),
-    )
-    start_job(job_run_id, total=len(ids))
+    done = set(EscrowBatchItem.objects.filter(job_run=job).values_list("loan_id", flat=True))
+    ids = [
+        pk
+        for pk in select_loans(
+            dt.date.fromisoformat(job.params["start_date"]),
+            dt.date.fromisoformat(job.params["end_date"]),
+        )
+        if pk not in done
+    ]
+    start_job(job_run_id)  # a first attempt: queued -> running (a resumed one is running)
+    JobRun.objects.filter(pk=job_run_id).update(total=F("done") + len(ids))
     size = settings.ESCROW_ANALYSIS_CHUNK_SIZE
     return [ids[k : k + size] for k in range(0, len(ids), size)]
+
+
+def resume_batch(job: JobRun, *, actor=None) -> JobRun:
+    """Run a batch again: one whose worker died (running, silent for
+    COB_STALE_AFTER_SECONDS) or one that ended with failures. Loans it already analyzed
+    are skipped; its failed loans are tried again (``claim_job`` drops their errors)."""
+    if job.kind != JobRun.Kind.ESCROW_ANALYSIS:
+        raise DomainError("not_escrow_batch", f"Job #{job.pk} is not an escrow analysis batch.")
+    stale = dt.timedelta(seconds=settings.COB_STALE_AFTER_SECONDS)
+    if job.state == JobRun.State.SUCCEEDED or not claim_job(job.pk, stale_after=stale):
+        raise DomainError(
+            "batch_not_resumable",
+            f"Batch #{job.pk} is {job.get_state_display().lower()}: nothing to resume.",
+        )
+    record_activity(
+        actor=actor,
+        action="job.resumed",
+        summary=f"{job} resumed",
+        target=job,
+        business_date=job.business_date,
+    )
+    transaction.on_commit(partial(_dispatch, job.pk))
+    job.refresh_from_db()
+    return job
 
 
 def run_batch_chunk(*, job_run_id: int, loan_ids: list[int]) -> None:

@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from escrow.batch import start_batch
+from escrow.batch import resume_batch, start_batch
 from escrow.forms_analysis import BatchForm, LoanAnalysisForm
 from escrow.models import EscrowBatchItem, EscrowReport
 from escrow.reports import fetch_report
@@ -103,6 +103,20 @@ def batch_fetch_report(request, job_id: int):
             fetch_report(job, actor=request.user)
         messages.success(request, f"Report of batch #{job.pk} added to Downloaded BI Reports.")
     return redirect("escrow-batches")
+
+
+@require_POST
+@role_required(*ANALYSTS)
+def batch_resume(request, job_id: int):
+    job = get_object_or_404(JobRun, pk=job_id, kind=JobRun.Kind.ESCROW_ANALYSIS)
+    try:
+        with transaction.atomic():
+            resume_batch(job, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Batch #{job.pk} resumed.")
+    return redirect("escrow-batch-detail", job.pk)
 
 
 @role_required(*ANALYSTS)

@@ -10,11 +10,14 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
-from escrow.batch import select_loans, start_batch
+from escrow.batch import plan_batch, resume_batch, run_batch_chunk, select_loans, start_batch
 from escrow.models import EscrowAnalysis, EscrowBatchItem, EscrowReport
 from escrow.reports import fetch_report
+from escrow.services import analysis as service
 from loans.selectors import current_schedule_version
+from servicing.errors import DomainError
 from servicing.models import JobRun
 from servicing.tenant import get_tenant_settings
 from tests.escrow.analysis_fixtures import board, escrow_loan  # noqa: F401
@@ -80,8 +83,6 @@ def test_rerun_does_not_update_a_loan_twice(loans, run_batch):
 
 def test_a_failing_loan_is_listed_and_the_batch_goes_on(loans, run_batch):
     first, second, _ = loans
-    from escrow.services import analysis as service
-
     real = service.analyze_loan
 
     def flaky(loan, **kwargs):
@@ -156,3 +157,52 @@ def test_empty_range_finishes_with_an_empty_report(loans, run_batch):
     assert job.state == JobRun.State.SUCCEEDED
     assert job.total == 0
     assert csv_report(job).rows == 0
+
+
+def test_retry_tries_the_failed_loans_only(loans, run_batch, django_capture_on_commit_callbacks):
+    first, _, _ = loans
+    real = service.analyze_loan
+
+    def flaky(loan, **kwargs):
+        if loan.pk == first.pk:
+            raise RuntimeError("disk on fire")
+        return real(loan, **kwargs)
+
+    with mock.patch("escrow.batch.analyze_loan", flaky):
+        job = run_batch()
+    assert job.state == JobRun.State.COMPLETED_WITH_ERRORS
+    with (
+        mock.patch("escrow.batch.analyze_loan", wraps=real) as analyze,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        resume_batch(job)
+    job.refresh_from_db()
+    assert [c.args[0].pk for c in analyze.call_args_list] == [first.pk]
+    assert job.state == JobRun.State.SUCCEEDED
+    assert (job.total, job.done, job.failed) == (2, 2, 0)
+    assert EscrowAnalysis.objects.filter(updated=True).count() == 2
+    assert EscrowBatchItem.objects.filter(job_run=job).count() == 2
+
+
+def test_stalled_batch_resumes_and_a_live_one_does_not(
+    loans, settings, django_capture_on_commit_callbacks
+):
+    first, second, _ = loans
+    with mock.patch("escrow.batch._dispatch"):  # the worker that dies
+        job = start_batch(**RANGE, update=True, generate_report=False, send_email=False)
+    plan_batch(job.pk)
+    run_batch_chunk(job_run_id=job.pk, loan_ids=[first.pk])  # then it dies
+    job.refresh_from_db()
+    with pytest.raises(DomainError) as exc:  # still alive (its heartbeat is fresh)
+        resume_batch(job)
+    assert exc.value.code == "batch_not_resumable"
+    JobRun.objects.filter(pk=job.pk).update(
+        heartbeat_at=timezone.now() - dt.timedelta(seconds=settings.COB_STALE_AFTER_SECONDS + 1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        resume_batch(job)
+    job.refresh_from_db()
+    assert job.state == JobRun.State.SUCCEEDED
+    assert (job.total, job.done) == (2, 2)
+    assert EscrowAnalysis.objects.filter(loan=first).count() == 1  # not analyzed again
+    assert current_schedule_version(second).version == 2

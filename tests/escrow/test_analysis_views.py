@@ -104,3 +104,11 @@ def test_batch_detail_lists_failures(escrow_loan, ops_client, django_capture_on_
     assert b"RuntimeError: no schedule" in page.content
     assert loan.loan_number.encode() in page.content
     assert b"hx-get" not in page.content  # finished: nothing polls
+    assert b"Retry failed loans" in page.content
+    with django_capture_on_commit_callbacks(execute=True):
+        response = ops_client.post(f"{BATCH}{job.pk}/resume/", follow=True)
+    assert b"resumed" in response.content
+    job.refresh_from_db()
+    assert job.state == JobRun.State.SUCCEEDED
+    again = ops_client.post(f"{BATCH}{job.pk}/resume/", follow=True)
+    assert b"nothing to resume" in again.content

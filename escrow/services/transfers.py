@@ -105,8 +105,6 @@ def replenish_escrow(
                 counterparty=source,
                 details={"transfer_out": out.pk},
             )
-            out.details = {"transfer_in": entry.pk}
-            out.save(update_fields=["details"])  # the pair's link, written with the pair
             source_label = f"the {source.category.name} account"
         record_activity(
             actor=actor,
@@ -121,9 +119,11 @@ def replenish_escrow(
 
 
 def transfer_pair(entry: EscrowEntry) -> EscrowEntry:
-    """The other leg of a transfer."""
-    other = "transfer_in" if entry.kind == Kind.TRANSFER_OUT else "transfer_out"
-    return EscrowEntry.objects.get(pk=entry.details[other])
+    """The other leg of a transfer: the ``transfer_in`` row names its ``transfer_out`` (rows
+    are never updated, so the link is on the leg written second)."""
+    if entry.kind == Kind.TRANSFER_IN:
+        return EscrowEntry.objects.get(pk=entry.details["transfer_out"])
+    return EscrowEntry.objects.get(kind=Kind.TRANSFER_IN, details__transfer_out=entry.pk)
 
 
 def reverse_replenishment(entry: EscrowEntry, *, reason: str, actor=None) -> EscrowEntry:

@@ -132,3 +132,13 @@ def test_an_opening_balance_can_be_reversed(loan):
     row = account.entries.get()
     reverse_escrow_entry(row, reason="boarded twice")
     assert balances(account) == [D("0.00")]
+
+
+def test_reversing_the_incoming_leg_undoes_the_transfer(loan, tax, insurance):
+    row = replenish_escrow(insurance, from_account_id=tax.pk, amount=D("40.00"), effective_date=BD)
+    back = reverse_escrow_entry(row, reason="typo")
+    assert back.kind == "transfer_out" and back.reversal_of == row
+    out = tax.entries.get(kind="transfer_out")
+    assert out.reversed_by.kind == "transfer_in"
+    assert balances(tax, insurance) == [D("1000.00"), D("300.00")]
+    assert_consistent(loan)

@@ -14,6 +14,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 
 from escrow.models import EscrowAccount, EscrowAssessment
 from loans.locks import lock_loan
@@ -22,6 +23,7 @@ from loans.services.escrow_due import post_escrow_assessment
 from servicing.activity import record_activity
 from servicing.business_date import get_business_date
 from servicing.errors import DomainError, InvalidInput
+from servicing.money import ZERO, round_cents
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -102,23 +104,32 @@ def assess_due(ids: list[int], business_date: dt.date) -> list[tuple[str, str]]:
 
 
 def _assess_loan(loan: Loan, due: dt.date) -> None:
+    """The escrow of the installment due on ``due``: its escrow column when an analysis set
+    it (a shortage or deficiency spread included), else the accounts' monthly amounts;
+    split over the accounts in proportion to their monthly amounts."""
     accounts = list(
-        _scheduled_accounts()
-        .filter(loan=loan)
-        .exclude(assessments__source=EscrowAssessment.Source.SCHEDULED, assessments__due_date=due)
-        .select_related("category")
-        .order_by("pk")
+        _scheduled_accounts().filter(loan=loan).select_related("category").order_by("pk")
     )
-    if not accounts or loan.status != Loan.Status.OPEN:
+    done = EscrowAssessment.objects.filter(
+        account__loan=loan, source=EscrowAssessment.Source.SCHEDULED, due_date=due
+    )
+    if not accounts or loan.status != Loan.Status.OPEN or done.exists():
         return
-    total = sum((account.monthly_amount for account in accounts), Decimal("0.00"))
+    scheduled = Installment.objects.filter(
+        schedule_version__loan=loan, schedule_version__is_current=True, due_date=due
+    ).aggregate(escrow=Sum("escrow"))["escrow"]
+    monthly = [account.monthly_amount for account in accounts]
+    total = round_cents(scheduled) if scheduled else sum(monthly, ZERO)
+    amounts = split_by_weight(total, monthly)
     entry = post_escrow_assessment(
         loan,
         amount=total,
         effective_date=due,
         business_date=due,
         note="Escrow assessed on the due date: "
-        + ", ".join(f"{a.category.name} {a.monthly_amount:,.2f}" for a in accounts),
+        + ", ".join(
+            f"{a.category.name} {amount:,.2f}" for a, amount in zip(accounts, amounts, strict=True)
+        ),
         details={"escrow_accounts": [account.pk for account in accounts]},
     )
     try:
@@ -126,11 +137,22 @@ def _assess_loan(loan: Loan, due: dt.date) -> None:
             EscrowAssessment(
                 account=account,
                 due_date=due,
-                amount=account.monthly_amount,
+                amount=amount,
                 source=EscrowAssessment.Source.SCHEDULED,
                 loan_entry=entry,
             )
-            for account in accounts
+            for account, amount in zip(accounts, amounts, strict=True)
+            if amount > 0
         )
     except IntegrityError as exc:  # assessed meanwhile: the transaction is rolled back
         raise DomainError("already_assessed", f"Escrow due {due} is already assessed.") from exc
+
+
+def split_by_weight(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """``total`` in cents over ``weights`` in proportion; the largest weight takes the
+    rounding so the parts add up to ``total``."""
+    whole = sum(weights, ZERO)
+    parts = [round_cents(total * weight / whole) for weight in weights]
+    largest = max(range(len(weights)), key=lambda k: (weights[k], -k))
+    parts[largest] += total - sum(parts, ZERO)
+    return parts

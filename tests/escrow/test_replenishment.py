@@ -159,3 +159,24 @@ def test_paying_the_escrow_owed_from_escrow_replenishes_it_once(loan):
     loan.refresh_from_db()
     assert loan.escrow_balance == D("100.00")
     check_books(loan)
+
+
+def test_the_close_assesses_the_installments_escrow_when_an_analysis_set_it(loan):
+    from django.db.models import F
+
+    from loans.models import Installment
+
+    tax = account(loan, schedule_replenishment=True, monthly_amount=D("100.00"))
+    insurance = account(loan, "insurance", schedule_replenishment=True, monthly_amount=D("50.00"))
+    # An analysis's update spreads a shortage: the installment asks for more than the
+    # accounts' monthly amounts.
+    Installment.objects.filter(schedule_version__loan=loan, due_date=dt.date(2026, 2, 1)).update(
+        escrow=D("160.01"), total=F("total") + D("160.01")
+    )
+    set_business_date(dt.date(2026, 1, 31))
+    assert assess_due([loan.pk], dt.date(2026, 1, 31)) == []
+    amounts = dict(EscrowAssessment.objects.values_list("account", "amount"))
+    assert amounts == {tax.pk: D("106.67"), insurance.pk: D("53.34")}  # in proportion
+    loan.refresh_from_db()
+    assert loan.escrow_balance == D("160.01")
+    check_books(loan)

@@ -299,7 +299,10 @@ def entry_reverse(request, loan_number: str, entry_id: int):
             reversal = reverse_escrow_entry(
                 entry, reason=form.cleaned_data["reason"], actor=request.user
             )
-            text = f"Escrow transaction #{entry.pk} reversed ({reversal.get_kind_display()})."
+            text = (
+                f"Escrow transaction #{entry.pk} ({entry.get_kind_display().lower()} of "
+                f"{money(entry.amount)}) reversed: #{reversal.pk}."
+            )
             return _done(request, loan, text, tab=TAB)
         except DomainError as exc:
             _add_error(form, exc)

@@ -123,7 +123,7 @@ def create_account(
     values = _check_settings({name: settings.get(name) for name in EDITABLE if name in settings})
     opening = check_amount(opening_balance or ZERO, "opening_balance", allow_zero=True)
     names = [clean_text(name, "sub_types", max_length=100, required=True) for name in sub_types]
-    if len(set(names)) != len(names):
+    if len({name.casefold() for name in names}) != len(names):  # as Add Subtype compares
         raise InvalidInput("Sub-types must differ.", field="sub_types")
     checked = [_check_item(loan, item, f"items[{k}].") for k, item in enumerate(items)]
     account = EscrowAccount.objects.create(loan=loan, category=category, **values)

@@ -64,6 +64,7 @@ def test_an_account_without_opening_balance_has_no_row(loan):
         ({"monthly_amount": D("-0.01")}, "monthly_amount"),
         ({"cushion_months": 3}, "cushion_months"),
         ({"sub_types": ["Tax", "Tax"]}, "sub_types"),
+        ({"sub_types": ["Flood", "FLOOD"]}, "sub_types"),
         ({"sub_types": ["  "]}, "sub_types"),
         ({"items": [{**ITEM, "amount": D("0.00")}]}, "items[0].amount"),
         ({"items": [{**ITEM, "payee": ""}]}, "items[0].payee"),

@@ -294,7 +294,7 @@ def test_reverse_from_the_tab(agent_client, loan, tax):
     response = agent_client.post(path, {"reason": "wrong"})
     assert errors_of(response) == ["Tick the box to confirm."]
     response = agent_client.post(path, {"reason": "wrong", "confirm": "on"}, follow=True)
-    assert f"Escrow transaction #{row.pk} reversed" in text(response)
+    assert f"Escrow transaction #{row.pk} (excess refund of 10.00) reversed" in text(response)
     response = agent_client.post(path, {"reason": "again", "confirm": "on"})
     assert errors_of(response) == [f"Escrow transaction {row.pk} was already reversed."]
     assert_consistent(loan)

@@ -7,6 +7,7 @@ class EscrowConfig(AppConfig):
 
     def ready(self) -> None:
         from escrow import pages
+        from escrow.demo import seed_escrow_loans
         from escrow.selectors import account_counts
         from escrow.services.assessments import assess_due, select_loans_to_assess
         from escrow.services.boarding import board_escrows
@@ -18,7 +19,7 @@ class EscrowConfig(AppConfig):
             register_loan_action,
         )
         from servicing.cob import register_cob_step
-        from servicing.registry import NavItem, register_nav
+        from servicing.registry import NavItem, register_demo_seeder, register_nav
         from servicing.roles import ADMIN, OPS, SUPERVISOR
 
         # Payments' escrow parts replenish the accounts (after each loan ledger change).
@@ -48,3 +49,4 @@ class EscrowConfig(AppConfig):
                 group="Escrow",
             )
         )
+        register_demo_seeder(40, "escrow loans", seed_escrow_loans)

@@ -96,17 +96,19 @@ def assess_due(ids: list[int], business_date: dt.date) -> list[tuple[str, str]]:
     for loan_id in ids:
         try:
             with transaction.atomic():
-                _assess_loan(lock_loan(loan_id), due)
+                assess_scheduled(lock_loan(loan_id), due)
         except Exception as exc:  # one loan's failure is recorded, the others go on
             number = Loan.objects.filter(pk=loan_id).values_list("loan_number", flat=True).first()
             failures.append((number or str(loan_id), f"{type(exc).__name__}: {exc}"))
     return failures
 
 
-def _assess_loan(loan: Loan, due: dt.date) -> None:
-    """The escrow of the installment due on ``due``: its escrow column when an analysis set
-    it (a shortage or deficiency spread included), else the accounts' monthly amounts;
-    split over the accounts in proportion to their monthly amounts."""
+def assess_scheduled(loan: Loan, due: dt.date, *, business_date: dt.date | None = None) -> None:
+    """The escrow of the installment due on ``due`` (loan locked by the caller): its escrow
+    column when an analysis set it (a shortage or deficiency spread included), else the
+    accounts' monthly amounts; split over the accounts in proportion to their monthly
+    amounts. ``business_date``: the date the loan is brought to (default ``due``, the day
+    the close of business opens; a later one assesses a past due date, as the demo does)."""
     accounts = list(
         _scheduled_accounts().filter(loan=loan).select_related("category").order_by("pk")
     )
@@ -125,7 +127,7 @@ def _assess_loan(loan: Loan, due: dt.date) -> None:
         loan,
         amount=total,
         effective_date=due,
-        business_date=due,
+        business_date=business_date or due,
         note="Escrow assessed on the due date: "
         + ", ".join(
             f"{a.category.name} {amount:,.2f}" for a, amount in zip(accounts, amounts, strict=True)

@@ -2,6 +2,8 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 
+from escrow.ledger import rebuild_balance
+from escrow.models import EscrowAccount
 from loans.ledger import cached_balances, rebuild_balances
 from loans.models import CreditLine, Draw, Investor, LedgerEntry, Loan, Product
 
@@ -53,6 +55,18 @@ def test_seed_demo_is_idempotent_and_prints_working_logins(capsys, settings):
     assert set(CreditLine.objects.values_list("status", flat=True)) == set(CreditLine.Status.values)
     assert set(Draw.objects.values_list("status", flat=True)) == set(Draw.Status.values)
     assert Draw.objects.filter(auto_funded=True, disbursement__status="pending").exists()
+    # Escrow (spec/escrow.md): CRE and construction loans with every category of account
+    # and a year of history, last analyzed at funding; every ledger rebuilds.
+    accounts = EscrowAccount.objects.all()
+    assert set(accounts.values_list("category__code", flat=True)) == {
+        "property_tax",
+        "insurance",
+        "holdback",
+        "interest_reserve",
+    }
+    for account in accounts:
+        assert rebuild_balance(account) == account.balance
+        assert account.entries.count() >= 12 and account.last_analysis_date is not None
 
 
 @pytest.mark.django_db

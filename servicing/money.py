@@ -71,3 +71,16 @@ def format_money(value: Decimal | None) -> str:
     if value is None:
         return ""
     return f"{round_cents(value):,.2f}"
+
+
+def split_by_weight(total: Decimal, weights: dict) -> dict:
+    """``total`` split in proportion to ``weights``, half-up to the cent; the rounding
+    left over goes to the largest weight (the first of equals). No weight: the first key."""
+    keys = list(weights)
+    whole = sum(weights.values(), ZERO)
+    if whole <= 0:
+        return {k: (total if n == 0 else ZERO) for n, k in enumerate(keys)}
+    shares = {k: round_cents(total * weights[k] / whole) for k in keys}
+    largest = max(keys, key=lambda k: (weights[k], -keys.index(k)))
+    shares[largest] += total - sum(shares.values(), ZERO)
+    return shares

@@ -31,7 +31,7 @@ from loans.services.schedule_versions import copied, store_version
 from servicing.activity import actor_label, record_activity
 from servicing.business_date import get_business_date
 from servicing.errors import DomainError
-from servicing.money import ZERO, round_cents
+from servicing.money import ZERO, split_by_weight
 
 
 def analyze_loan(
@@ -122,19 +122,6 @@ def refund_amount(result: Analysis, decision: Decision) -> Decimal:
     if action is None or decision.suppress_refund:
         return ZERO
     return action.amount
-
-
-def split_by_weight(total: Decimal, weights: dict[int, Decimal]) -> dict[int, Decimal]:
-    """``total`` split in proportion to ``weights``, half-up to the cent; the rounding
-    left over goes to the largest weight (the first of equals). No weight: the first key."""
-    keys = list(weights)
-    whole = sum(weights.values(), ZERO)
-    if whole <= 0:
-        return {k: (total if n == 0 else ZERO) for n, k in enumerate(keys)}
-    shares = {k: round_cents(total * weights[k] / whole) for k in keys}
-    largest = max(keys, key=lambda k: (weights[k], -keys.index(k)))
-    shares[largest] += total - sum(shares.values(), ZERO)
-    return shares
 
 
 def _apply(

@@ -23,7 +23,7 @@ from loans.services.escrow_due import post_escrow_assessment
 from servicing.activity import record_activity
 from servicing.business_date import get_business_date
 from servicing.errors import DomainError, InvalidInput
-from servicing.money import ZERO, round_cents
+from servicing.money import ZERO, round_cents, split_by_weight
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -122,7 +122,7 @@ def assess_scheduled(loan: Loan, due: dt.date, *, business_date: dt.date | None 
     ).aggregate(escrow=Sum("escrow"))["escrow"]
     monthly = [account.monthly_amount for account in accounts]
     total = round_cents(scheduled) if scheduled else sum(monthly, ZERO)
-    amounts = split_by_weight(total, monthly)
+    amounts = list(split_by_weight(total, dict(enumerate(monthly))).values())
     entry = post_escrow_assessment(
         loan,
         amount=total,
@@ -148,13 +148,3 @@ def assess_scheduled(loan: Loan, due: dt.date, *, business_date: dt.date | None 
         )
     except IntegrityError as exc:  # assessed meanwhile: the transaction is rolled back
         raise DomainError("already_assessed", f"Escrow due {due} is already assessed.") from exc
-
-
-def split_by_weight(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
-    """``total`` in cents over ``weights`` in proportion; the largest weight takes the
-    rounding so the parts add up to ``total``."""
-    whole = sum(weights, ZERO)
-    parts = [round_cents(total * weight / whole) for weight in weights]
-    largest = max(range(len(weights)), key=lambda k: (weights[k], -k))
-    parts[largest] += total - sum(parts, ZERO)
-    return parts

@@ -28,11 +28,12 @@ from loans.registry import BOARDING_BLOCKS
 from loans.schedules import FACTOR_RATE_TYPES, BuiltSchedule, build_schedule, terms_from_input
 from loans.services.lines import board_line
 from loans.services.replay import sync_loan
+from loans.services.schedule_versions import NOT_BILLED
 from servicing.activity import record_activity
 from servicing.bulk import insert_columns
 from servicing.business_date import get_business_date
 from servicing.errors import DomainError, InvalidInput
-from servicing.money import ZERO, round_rate
+from servicing.money import round_rate
 
 BORROWER_FIELDS = (
     "kind",
@@ -234,20 +235,6 @@ def _create_tiers(loan: Loan, tiers: list[dict]) -> None:
     )
 
 
-UNBILLED = {
-    "billed": False,
-    "billed_principal": ZERO,
-    "billed_interest": ZERO,
-    "billed_fees": ZERO,
-    "billed_escrow": ZERO,
-    "paid_principal": ZERO,
-    "paid_interest": ZERO,
-    "paid_fees": ZERO,
-    "paid_escrow": ZERO,
-    "status": Installment.Status.PROJECTED,
-}
-
-
 def _create_schedule(loan: Loan, built: BuiltSchedule) -> LoanTerms:
     """Store schedule version 1 and its rows; return the replay's terms for them."""
     version = ScheduleVersion.objects.create(
@@ -279,7 +266,7 @@ def _create_schedule(loan: Loan, built: BuiltSchedule) -> LoanTerms:
             "rate": rates,
             "interest_only": [row.interest_only for row in rows],
             "fixed_interest": [built.fixed_interest] * len(rows),
-            **{name: [value] * len(rows) for name, value in UNBILLED.items()},
+            **{name: [value] * len(rows) for name, value in NOT_BILLED.items()},
         },
     )
     return _replay_terms(loan, version, built, rates)

@@ -38,11 +38,8 @@ COPIED = (
     "paid_escrow",
     "status",
 )
-UNBILLED = {
-    "fees": ZERO,
-    "escrow": ZERO,
-    "fixed_interest": False,
-    "kept_billed": False,
+# A row not billed yet: nothing billed or paid (boarding stores every row so).
+NOT_BILLED = {
     "billed": False,
     "billed_principal": ZERO,
     "billed_interest": ZERO,
@@ -53,6 +50,14 @@ UNBILLED = {
     "paid_fees": ZERO,
     "paid_escrow": ZERO,
     "status": Installment.Status.PROJECTED,
+}
+# A new row of a later version: no fees or escrow, a plain projected row.
+UNBILLED = {
+    "fees": ZERO,
+    "escrow": ZERO,
+    "fixed_interest": False,
+    "kept_billed": False,
+    **NOT_BILLED,
 }
 
 

@@ -10,13 +10,14 @@ from escrow import ledger
 from escrow.engine.analysis import AnalysisInput, AnalysisOptions, analyze
 from escrow.engine.projection import Disbursement
 from escrow.models import EscrowAnalysis, EscrowEntry
-from escrow.services.analysis import analyze_loan, split_by_weight
+from escrow.services.analysis import analyze_loan
 from loans.ledger import cached_balances, rebuild_balances
 from loans.models import LoanDocument
 from loans.selectors import current_schedule_version
 from loans.services.catch_up import catch_up
 from servicing.business_date import set_business_date
 from servicing.errors import DomainError
+from servicing.money import split_by_weight
 from tests.escrow.analysis_fixtures import TODAY, add_account, board, escrow_loan  # noqa: F401
 
 pytestmark = pytest.mark.django_db

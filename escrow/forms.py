@@ -173,3 +173,14 @@ class EscrowReverseForm(forms.Form):
         label="Yes, reverse this escrow transaction",
         error_messages={"required": "Tick the box to confirm."},
     )
+
+
+class AssessForm(forms.Form):
+    """Assess Escrow (spec/escrow.md "Manual"): owed into an account, then paid."""
+
+    account = forms.TypedChoiceField(coerce=int, label="Escrow account")
+    amount = forms.DecimalField(**MONEY, help_text="Owed from today; a payment replenishes it.")
+
+    def __init__(self, *args, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].choices = [(a.pk, account_label(a)) for a in accounts]

@@ -21,6 +21,7 @@ def register() -> None:
     )
     for label, url_name, applies in (
         ("Add Escrow", "escrow-account-add", lambda loan: True),
+        ("Assess Escrow", "escrow-assess", views.has_accounts),
         ("Replenish Escrow", "escrow-replenish", views.has_accounts),
         ("Make Payment from Escrow", "escrow-withdraw", views.has_accounts),
     ):

@@ -7,6 +7,7 @@ ACCOUNT = f"{ESCROW}/accounts/<int:account_id>"
 
 urlpatterns = [
     path(f"{ESCROW}/add/", views.account_add, name="escrow-account-add"),
+    path(f"{ESCROW}/assess/", views.assess_create, name="escrow-assess"),
     path(f"{ESCROW}/replenish/", views.replenish_create, name="escrow-replenish"),
     path(f"{ESCROW}/pay/", views.withdrawal_create, name="escrow-withdraw"),
     path(f"{ACCOUNT}/edit/", views.account_edit, name="escrow-account-edit"),

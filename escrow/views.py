@@ -16,6 +16,7 @@ from escrow import selectors
 from escrow.forms import (
     AccountAddForm,
     AccountSettingsForm,
+    AssessForm,
     EscrowReverseForm,
     ItemForm,
     ReplenishForm,
@@ -31,6 +32,7 @@ from escrow.services.accounts import (
     edit_account,
     edit_item,
 )
+from escrow.services.assessments import assess_escrow
 from escrow.services.common import money
 from escrow.services.reversals import can_reverse, reverse_escrow_entry
 from escrow.services.transfers import replenish_escrow
@@ -254,6 +256,38 @@ def withdrawal_create(request, loan_number: str):
         button="Make payment",
         intro=_facts(accounts) + ".",
         warned=warned,
+    )
+
+
+@role_required(*SERVICERS)
+def assess_create(request, loan_number: str):
+    """Assess Escrow: the amount becomes escrow owed on the loan (in its amount due); the
+    next payments replenish the account by the hierarchy."""
+    loan = _loan(loan_number)
+    accounts = _accounts_or_404(loan)
+    initial = {"account": _initial_account(request, accounts)}
+    form = AssessForm(_posted(request), initial=initial, accounts=accounts)
+    if request.method == "POST" and form.is_valid():
+        account = next(a for a in accounts if a.pk == form.cleaned_data["account"])
+        try:
+            amount = form.cleaned_data["amount"]
+            assessment = assess_escrow(account, amount=amount, actor=request.user)
+            text = (
+                f"{money(assessment.amount)} of escrow assessed for {account.category.name}: "
+                "the next payment replenishes it."
+            )
+            return _done(request, loan, text, tab=TAB)
+        except DomainError as exc:
+            _add_error(form, exc)
+    return _page(
+        request,
+        loan,
+        form,
+        title="Assess escrow",
+        button="Assess",
+        intro=f"Escrow owed now {money(loan.escrow_balance)}. A payment pays assessed escrow "
+        "by its hierarchy and replenishes the account; without an assessment a payment "
+        "puts nothing into escrow.",
     )
 
 

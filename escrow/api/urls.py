@@ -13,6 +13,7 @@ urlpatterns = [
         name="api-escrow-transactions",
     ),
     path(f"{ACCOUNT}/withdrawals", views.EscrowWithdrawalApi.as_view(), name="api-escrow-withdraw"),
+    path(f"{ACCOUNT}/assessments", views.EscrowAssessmentApi.as_view(), name="api-escrow-assess"),
     path(
         f"{ACCOUNT}/replenishments",
         views.EscrowReplenishmentApi.as_view(),

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from escrow import selectors
 from escrow.models import EscrowEntry, Frequency
+from escrow.services.assessments import assess_escrow
 from escrow.services.reversals import reverse_escrow_entry
 from escrow.services.transfers import replenish_escrow
 from escrow.services.withdrawals import TOWARDS, withdraw
@@ -241,3 +242,51 @@ class EscrowReverseApi(ScopedApi):
         data.is_valid(raise_exception=True)
         reversal = reverse_escrow_entry(entry, actor=request.user, **data.validated_data)
         return Response(_entry_output(reversal.pk), status=status.HTTP_201_CREATED)
+
+
+class AssessmentInput(serializers.Serializer):
+    amount = MoneyField(min_value=CENT)
+
+
+class AssessmentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    account_id = serializers.IntegerField()
+    due_date = serializers.DateField()
+    amount = serializers.DecimalField(**MONEY)
+    source = serializers.CharField()
+    loan_entry_id = serializers.IntegerField()
+    escrow_owed = serializers.DecimalField(
+        **MONEY, help_text="The loan's escrow owed after it (in its amount due)."
+    )
+
+
+class EscrowAssessmentApi(ScopedApi):
+    required_scope = "payments"
+
+    @extend_schema(
+        request=AssessmentInput,
+        responses={201: AssessmentOutput, 409: ErrorOutput},
+        parameters=[IDEMPOTENCY_PARAMETER],
+        examples=[OpenApiExample("Assess", request_only=True, value={"amount": "450.00"})],
+        summary="Assess Escrow: owed into the account from today (a payment replenishes it)",
+    )
+    @idempotent
+    def post(self, request, loan_number: str, account_id: int):
+        loan, account = _account(loan_number, account_id)
+        data = AssessmentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        amount = data.validated_data["amount"]
+        assessment = assess_escrow(account, amount=amount, actor=request.user)
+        loan.refresh_from_db(fields=["escrow_balance"])
+        body = AssessmentOutput(
+            {
+                "id": assessment.pk,
+                "account_id": account.pk,
+                "due_date": assessment.due_date,
+                "amount": assessment.amount,
+                "source": assessment.source,
+                "loan_entry_id": assessment.loan_entry_id,
+                "escrow_owed": loan.escrow_balance,
+            }
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED)

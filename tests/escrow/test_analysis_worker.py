@@ -13,7 +13,12 @@ from servicing.jobs import wait_for_job
 from servicing.models import JobRun
 from tests.escrow.analysis_fixtures import board, escrow_loan  # noqa: F401
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the database comes back as migrated after each test, content types
+# with their ids included (the worker process caches them across tests).
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_batch_runs_on_a_real_worker(escrow_loan):

@@ -9,7 +9,12 @@ from servicing.business_date import get_business_date
 from servicing.cob import run_cob
 from servicing.models import JobRun
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the database comes back as migrated after each test, content types
+# with their ids included (the worker process caches them across tests).
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_cob_closes_dates_on_a_real_worker(board):

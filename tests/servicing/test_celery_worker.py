@@ -8,7 +8,12 @@ from django.utils import timezone
 from servicing.models import IdempotencyKey
 from servicing.tasks import purge_idempotency_keys_task
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the database comes back as migrated after each test, content types
+# with their ids included (the worker process caches them across tests).
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_purge_task_runs_on_a_real_worker(make_user):

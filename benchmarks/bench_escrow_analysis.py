@@ -361,10 +361,13 @@ def run_batch(workers: int):
                 send_email=False,
             )
         last_note = started
+        analyzed_at = None  # every loan done or failed: the report is being written
         while True:
             job = JobRun.objects.get(pk=job.pk)
             if job.is_finished:
                 break
+            if analyzed_at is None and job.total and job.done + job.failed >= job.total:
+                analyzed_at = time.perf_counter()
             if procs and any(proc.poll() is not None for proc in procs):
                 raise SystemExit("a worker exited; see var/bench-escrow-worker-*.log")
             now = time.perf_counter()
@@ -373,6 +376,12 @@ def run_batch(workers: int):
                 last_note = now
             time.sleep(0.1)
         seconds = time.perf_counter() - started
+        if analyzed_at is not None:
+            c.note(
+                f"analyses done after {analyzed_at - started:.1f} s "
+                f"({job.done / (analyzed_at - started):,.1f} loans/s); the report (finish "
+                f"task) took {time.perf_counter() - analyzed_at:.1f} s more"
+            )
     finally:
         peaks = [peak_rss_mb(proc.pid) for proc in procs]
         for proc in procs:

@@ -107,6 +107,7 @@ def _post(account, kind, amount, assessment, loan_entry, business_date, actor) -
         business_date=business_date,
         actor=actor,
         loan_entry=loan_entry,
+        payee="Borrower",
         note=(
             f"Payment #{loan_entry.pk}: escrow assessed {assessment.due_date.isoformat()}"
             if kind == Kind.REPLENISHED

@@ -132,3 +132,28 @@ def test_agent_adds_an_account_replenishes_it_and_reverses(page, login, screensh
     expect(holdback.locator("[data-testid^=escrow-balance]")).to_have_text("2,500.00")
     expect(page.locator("tbody.escrow-row").filter(has_text="of #")).to_have_count(2)
     screenshot("escrow-after-reversal")
+
+
+def test_agent_assesses_escrow_and_a_payment_replenishes_it(page, login, screenshot):
+    loan = board_with_escrow()
+    login("agent")
+    page.goto(f"/loans/{loan.loan_number}/escrow/")
+    page.get_by_role("link", name="Assess Escrow").click()
+    expect(page.get_by_role("heading", name="Assess escrow")).to_be_visible()
+    insurance_id = loan.escrow_accounts.get(category__code="insurance").pk
+    page.get_by_label("Escrow account").select_option(str(insurance_id))
+    page.get_by_label("Amount").fill("120.00")
+    screenshot("escrow-assess-form")
+    page.get_by_role("button", name="Assess").click()
+    expect(page.get_by_text("120.00 of escrow assessed for Insurance")).to_be_visible()
+
+    page.goto(f"/loans/{loan.loan_number}/payment/")
+    page.get_by_label("Amount").fill("120.00")
+    page.get_by_role("button", name="Post payment").click()
+    expect(page.get_by_text(re.compile("Payment of 120.00 posted"))).to_be_visible()
+    page.goto(f"/loans/{loan.loan_number}/escrow/")
+    insurance = page.locator(".escrow-account").filter(has_text="Insurance")
+    expect(insurance.locator("[data-testid^=escrow-balance]")).to_have_text("420.00")
+    replenished = re.compile(r"Payment #\d+: escrow assessed 2026-01-15")
+    expect(page.get_by_text(replenished)).to_be_visible()
+    screenshot("escrow-replenished-by-payment")

@@ -181,24 +181,33 @@ def _new_schedule(loan, gathered: Gathered, payments, regular, analysis) -> None
             values["total"] = row.principal + row.interest + row.fees + escrow
             changed[row.due_date] = values["total"]
         rows.append(values)
-    store_version(
+    version = store_version(
         loan,
         gathered.version,
         rows,
         effective_date=analysis.effective_date,
         reason=f"Escrow analysis #{analysis.pk}",
     )
+    fields = []
+    if loan.carry and loan.carry.get("version") == gathered.version.pk:
+        # The replay's terms (dates, payments of principal and interest, rates) are those of
+        # the old version: the carry stays valid for the new one, so the close of business
+        # keeps closing the loan set-based instead of replaying it.
+        loan.carry = {**loan.carry, "version": version.pk}
+        fields.append("carry")
     if loan.next_due_date in changed:  # the cached next due amount shows the new escrow
         loan.next_due_amount = changed[loan.next_due_date]
-        loan.save(update_fields=["next_due_amount"])
+        fields.append("next_due_amount")
+    if fields:
+        loan.save(update_fields=fields)
 
 
 def _post_refund(accounts: list[EscrowAccount], refund, analysis, business_date, actor) -> None:
     """The surplus refund (spec "Refund Excess"), from the accounts in proportion to their
     balances (cents to the largest)."""
-    weights = {a.pk: max(a.balance, ZERO) for a in accounts}
+    shares = split_by_weight(refund, {a.pk: max(a.balance, ZERO) for a in accounts})
     for account in accounts:
-        amount = split_by_weight(refund, weights)[account.pk]
+        amount = shares[account.pk]
         if amount > 0:
             ledger.post(
                 account,

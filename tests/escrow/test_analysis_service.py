@@ -15,6 +15,7 @@ from loans.ledger import cached_balances, rebuild_balances
 from loans.models import LoanDocument
 from loans.selectors import current_schedule_version
 from loans.services.catch_up import catch_up
+from loans.services.replay import load_schedule, opened_state
 from servicing.business_date import set_business_date
 from servicing.errors import DomainError
 from servicing.money import split_by_weight
@@ -86,6 +87,10 @@ def test_update_applies_payment_schedule_accounts_and_dates(escrow_loan):
     assert ins.monthly_amount == (analysis.new_monthly_payment * 360 / 1560).quantize(D("0.01"))
     assert tax.last_analysis_date == TODAY
     assert tax.next_analysis_date == dt.date(2027, 1, 15)
+    # The carry follows the new version: the close of business goes on set-based.
+    loan.refresh_from_db()
+    assert loan.carry["version"] == version.pk
+    assert opened_state(loan, load_schedule(loan), TODAY) is not None
 
 
 def test_surplus_refund_posted_as_excess_refund(escrow_loan):

@@ -55,3 +55,12 @@ def token_client(db):
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_types():
+    """A transactional test's flush re-creates content types under new ids; the process
+    cache would still hand out the old ones (activity rows would fail their foreign key)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()

@@ -25,13 +25,10 @@ from loans.services.lines import activate_line, available, cancel_line, suspend_
 from loans.views_actions import SERVICERS, _add_error, _done, _loan, _posted
 from servicing.business_date import get_business_date
 from servicing.errors import DomainError
+from servicing.money import format_money as _money
 from servicing.roles import ADMIN, SUPERVISOR, role_required
 
 SUPERVISORS = (SUPERVISOR, ADMIN)
-
-
-def _money(amount) -> str:
-    return f"{amount:,.2f}"
 
 
 def _line(loan_number: str):

@@ -11,14 +11,14 @@ from escrow.models import EscrowAccount
 from loans.locks import lock_loan
 from loans.models import Loan
 from servicing.errors import DomainError, InvalidInput, NotFound
+from servicing.money import format_money
 
 CENT = Decimal("0.01")
 # One amount of an action: as the API's MoneyField, 100 times below the balance columns.
 MAX_AMOUNT = Decimal("9999999999.99")
 
 
-def money(amount: Decimal) -> str:
-    return f"{amount:,.2f}"
+money = format_money  # "1,234.50", as the messages show amounts
 
 
 def locked_open_loan(loan_id: int) -> Loan:

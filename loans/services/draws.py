@@ -31,13 +31,10 @@ from servicing.business_date import get_business_date
 from servicing.calendar import get_calendar
 from servicing.errors import DomainError, InvalidInput, NotFound
 from servicing.money import ZERO
+from servicing.money import format_money as _money
 from servicing.tenant import get_tenant_settings
 
 Status = Draw.Status
-
-
-def _money(amount) -> str:
-    return f"{amount:,.2f}"
 
 
 def _check_available(line: CreditLine, loan: Loan, amount: Decimal, field: str) -> None:

@@ -12,6 +12,7 @@ re-run therefore catches it and analyzes without updating (escrow/batch.py).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -27,69 +28,77 @@ from loans.engine.dates import add_months
 from loans.locks import lock_loan
 from loans.models import Loan
 from loans.services.catch_up import catch_up
-from loans.services.schedule_versions import copied, store_version
+from loans.services.schedule_versions import store_version
 from servicing.activity import actor_label, record_activity
 from servicing.business_date import get_business_date
 from servicing.errors import DomainError
 from servicing.money import ZERO, split_by_weight
 
 
+@dataclass(frozen=True)
+class Decided:
+    """The engine's result for a gathered loan and what the client rules made of it."""
+
+    gathered: Gathered
+    result: Analysis
+    outcomes: list[RuleOutcome]
+    decision: Decision
+    payments: list[Decimal]  # the 12 months' new escrow payments, after a rule's cap
+    regular: Decimal  # the regular new escrow payment
+    refund: Decimal  # the surplus refunded now (0: none)
+
+    @property
+    def year_start(self) -> dt.date:
+        return self.gathered.first_due_date
+
+
+def decide(loan: Loan, gathered: Gathered) -> Decided:
+    """Run the engine and the client rules (no query unless a rule makes one)."""
+    result = analyze(gathered.inputs)
+    outcomes, decision = run_rules(loan, result)
+    payments, regular = applied_payments(result, decision)
+    return Decided(
+        gathered, result, outcomes, decision, payments, regular, refund_amount(result, decision)
+    )
+
+
 def analyze_loan(
     loan: Loan, *, effective_date: dt.date, update: bool, actor=None, job_run=None
 ) -> EscrowAnalysis:
     """Analyze the loan's auto-analysis escrow accounts as of ``effective_date``; with
-    ``update`` apply the result (unless a client rule skips it)."""
+    ``update`` apply the result (unless a client rule skips it). One loan's reference path;
+    a batch analyzes its chunks set-based (escrow/services/batch_analysis.py)."""
     business_date = get_business_date()
     loan = catch_up(loan, actor=actor)  # analyze today's balances and DPD, not stale ones
     with transaction.atomic():
         locked = lock_loan(loan.pk)
-        gathered = gather(locked, effective_date=effective_date, business_date=business_date)
-        result = analyze(gathered.inputs)
-        outcomes, decision = run_rules(locked, result)
-        year_start = gathered.first_due.due_date
+        decided = decide(
+            locked, gather(locked, effective_date=effective_date, business_date=business_date)
+        )
+        gathered = decided.gathered
         done = EscrowAnalysis.objects.filter(
-            loan=locked, computation_year_start=year_start, updated=True
+            loan=locked, computation_year_start=decided.year_start, updated=True
         ).first()
         if update and done is not None:
-            raise _already(locked, done)
-        applying = update and not decision.skip_update
-        payments, regular = applied_payments(result, decision)
-        refund = refund_amount(result, decision)
+            raise already_analyzed(locked, done)
+        applying = update and not decided.decision.skip_update
         try:
             with transaction.atomic():
                 analysis = EscrowAnalysis.objects.create(
-                    loan=locked,
-                    effective_date=effective_date,
-                    computation_year_start=year_start,
-                    annual_disbursements=result.total_disbursements,
-                    monthly_payment=result.base_payment,
-                    cushion=result.cushion,
-                    required_starting_balance=result.required_balance,
-                    projected_starting_balance=result.starting_balance,
-                    surplus=result.surplus,
-                    shortage=result.shortage,
-                    deficiency=result.deficiency,
-                    low_point_month=result.low_point_month,
-                    new_monthly_payment=regular,
-                    exempt=result.exempt,
-                    result=result_json(gathered, result, outcomes, decision, payments, refund),
-                    updated=applying,
-                    job_run=job_run,
-                    actor_label=actor_label(actor),
+                    **analysis_values(
+                        locked, decided, applying, effective_date, job_run, actor_label(actor)
+                    )
                 )
         except IntegrityError:  # a racing update of the same computation year won
-            raise _already(locked, None) from None
+            raise already_analyzed(locked, None) from None
         if applying:
-            _apply(locked, analysis, gathered, payments, regular, refund, business_date, actor)
-        if not result.exempt:  # 1024.17(i)(2): no statement for exempt loans
+            _apply(locked, analysis, decided, business_date, actor)
+        if not decided.result.exempt:  # 1024.17(i)(2): no statement for exempt loans
             store_statement(locked, analysis, gathered.accounts, actor=actor)
         record_activity(
             actor=actor,
             action="escrow.analyzed",
-            summary=(
-                f"Escrow analysis for the year from {year_start}: new escrow payment "
-                f"{regular}{' applied' if applying else ''}"
-            ),
+            summary=analyzed_summary(decided, applying),
             target=locked,
             details={"analysis_id": analysis.pk, "update": update, "applied": applying},
             business_date=business_date,
@@ -97,12 +106,46 @@ def analyze_loan(
     return analysis
 
 
-def _already(loan: Loan, done: EscrowAnalysis | None) -> DomainError:
+def already_analyzed(loan: Loan, done: EscrowAnalysis | None) -> DomainError:
     which = f" (analysis #{done.pk})" if done else ""
     return DomainError(
         "already_analyzed",
         f"Loan {loan.loan_number} was already updated for this computation year{which}.",
         analysis_id=done.pk if done else None,
+    )
+
+
+def analysis_values(
+    loan: Loan, decided: Decided, applying: bool, effective_date: dt.date, job_run, label: str
+) -> dict:
+    """The stored analysis's fields."""
+    result = decided.result
+    return {
+        "loan": loan,
+        "effective_date": effective_date,
+        "computation_year_start": decided.year_start,
+        "annual_disbursements": result.total_disbursements,
+        "monthly_payment": result.base_payment,
+        "cushion": result.cushion,
+        "required_starting_balance": result.required_balance,
+        "projected_starting_balance": result.starting_balance,
+        "surplus": result.surplus,
+        "shortage": result.shortage,
+        "deficiency": result.deficiency,
+        "low_point_month": result.low_point_month,
+        "new_monthly_payment": decided.regular,
+        "exempt": result.exempt,
+        "result": result_json(decided),
+        "updated": applying,
+        "job_run": job_run,
+        "actor_label": label,
+    }
+
+
+def analyzed_summary(decided: Decided, applying: bool) -> str:
+    return (
+        f"Escrow analysis for the year from {decided.year_start}: new escrow payment "
+        f"{decided.regular}{' applied' if applying else ''}"
     )
 
 
@@ -125,20 +168,26 @@ def refund_amount(result: Analysis, decision: Decision) -> Decimal:
 
 
 def _apply(
-    loan: Loan,
-    analysis: EscrowAnalysis,
-    gathered: Gathered,
-    payments: list[Decimal],
-    regular: Decimal,
-    refund: Decimal,
-    business_date: dt.date,
-    actor,
+    loan: Loan, analysis: EscrowAnalysis, decided: Decided, business_date: dt.date, actor
 ) -> None:
     """Update: the new payment from the year's first installment, the accounts' monthly
     amounts, the surplus refund and the analysis dates."""
-    _new_schedule(loan, gathered, payments, regular, analysis)
-    amounts = split_by_weight(regular, gathered.by_account)
-    next_date = add_months(analysis.effective_date, 12)
+    gathered = decided.gathered
+    rows, changed = new_schedule_rows(gathered, decided.payments, decided.regular)
+    version = store_version(
+        loan,
+        gathered.version,
+        rows,
+        effective_date=analysis.effective_date,
+        reason=version_reason(analysis),
+    )
+    fields = loan_changes(loan, gathered, version.pk, changed)
+    if fields:
+        for name, value in fields.items():
+            setattr(loan, name, value)
+        loan.save(update_fields=list(fields))
+    amounts = account_amounts(decided)
+    next_date = next_analysis_date(analysis.effective_date)
     for account in gathered.accounts:
         before = {
             "monthly_amount": account.monthly_amount,
@@ -148,90 +197,105 @@ def _apply(
         account.last_analysis_date = analysis.effective_date
         account.next_analysis_date = next_date
         account.save(update_fields=["monthly_amount", "last_analysis_date", "next_analysis_date"])
-        record_activity(
-            actor=actor,
-            action="escrow.account_analyzed",
-            summary=(
-                f"{account}: monthly escrow {before['monthly_amount']} -> {account.monthly_amount}"
-            ),
-            target=account,
-            before=before,
-            after={
-                "monthly_amount": account.monthly_amount,
-                "last_analysis_date": account.last_analysis_date,
-            },
-            business_date=business_date,
-        )
-    if refund > 0:
-        _post_refund(gathered.accounts, refund, analysis, business_date, actor)
+        record_activity(**account_activity(account, before, actor, business_date))
+    if decided.refund > 0:
+        for account, amount in refund_shares(gathered.accounts, decided.refund):
+            ledger.post(account, **refund_entry(amount, analysis, business_date, actor))
 
 
-def _new_schedule(loan, gathered: Gathered, payments, regular, analysis) -> None:
-    """A schedule version whose rows from the computation year's first installment carry
-    the new escrow (its month's payment within the year, the regular one after). Rows
-    already billed keep what was billed."""
-    first = gathered.first_due.due_date
+def version_reason(analysis: EscrowAnalysis) -> str:
+    return f"Escrow analysis #{analysis.pk}"
+
+
+def next_analysis_date(effective_date: dt.date) -> dt.date:
+    return add_months(effective_date, 12)
+
+
+def account_amounts(decided: Decided) -> dict[int, Decimal]:
+    """The regular new payment split over the accounts by their year's disbursements."""
+    return split_by_weight(decided.regular, decided.gathered.by_account)
+
+
+def account_activity(account: EscrowAccount, before: dict, actor, business_date) -> dict:
+    """``record_activity``'s arguments for an account the update changed."""
+    return {
+        "actor": actor,
+        "action": "escrow.account_analyzed",
+        "summary": (
+            f"{account}: monthly escrow {before['monthly_amount']} -> {account.monthly_amount}"
+        ),
+        "target": account,
+        "before": before,
+        "after": {
+            "monthly_amount": account.monthly_amount,
+            "last_analysis_date": account.last_analysis_date,
+        },
+        "business_date": business_date,
+    }
+
+
+def new_schedule_rows(
+    gathered: Gathered, payments: list[Decimal], regular: Decimal
+) -> tuple[list[dict], dict[dt.date, Decimal]]:
+    """The new version's rows: from the computation year's first installment on, the new
+    escrow (its month's payment within the year, the regular one after); rows already
+    billed keep what was billed. Also {due date: new total} of the rows changed."""
+    first = gathered.first_due_date
     rows, changed = [], {}
-    for row in gathered.version.installments.order_by("number"):
-        values = copied(row)
-        if row.due_date >= first and not row.billed:
-            k = month_index(first, row.due_date)
+    for row in gathered.rows:
+        values = dict(row)
+        if row["due_date"] >= first and not row["billed"]:
+            k = month_index(first, row["due_date"])
             escrow = payments[k] if k < len(payments) else regular
             values["escrow"] = escrow
-            values["total"] = row.principal + row.interest + row.fees + escrow
-            changed[row.due_date] = values["total"]
+            values["total"] = row["principal"] + row["interest"] + row["fees"] + escrow
+            changed[row["due_date"]] = values["total"]
         rows.append(values)
-    version = store_version(
-        loan,
-        gathered.version,
-        rows,
-        effective_date=analysis.effective_date,
-        reason=f"Escrow analysis #{analysis.pk}",
-    )
-    fields = []
+    return rows, changed
+
+
+def loan_changes(loan: Loan, gathered: Gathered, version_id: int, changed: dict) -> dict:
+    """The loan's fields a new version changes: its carry's version and the cached next
+    due amount."""
+    fields = {}
     if loan.carry and loan.carry.get("version") == gathered.version.pk:
         # The replay's terms (dates, payments of principal and interest, rates) are those of
         # the old version: the carry stays valid for the new one, so the close of business
         # keeps closing the loan set-based instead of replaying it.
-        loan.carry = {**loan.carry, "version": version.pk}
-        fields.append("carry")
+        fields["carry"] = {**loan.carry, "version": version_id}
     if loan.next_due_date in changed:  # the cached next due amount shows the new escrow
-        loan.next_due_amount = changed[loan.next_due_date]
-        fields.append("next_due_amount")
-    if fields:
-        loan.save(update_fields=fields)
+        fields["next_due_amount"] = changed[loan.next_due_date]
+    return fields
 
 
-def _post_refund(accounts: list[EscrowAccount], refund, analysis, business_date, actor) -> None:
+def refund_shares(
+    accounts: list[EscrowAccount], refund: Decimal
+) -> list[tuple[EscrowAccount, Decimal]]:
     """The surplus refund (spec "Refund Excess"), from the accounts in proportion to their
-    balances (cents to the largest)."""
+    balances (cents to the largest); accounts with a share only."""
     shares = split_by_weight(refund, {a.pk: max(a.balance, ZERO) for a in accounts})
-    for account in accounts:
-        amount = shares[account.pk]
-        if amount > 0:
-            ledger.post(
-                account,
-                kind=EscrowEntry.Kind.EXCESS_REFUND,
-                amount=amount,
-                effective_date=business_date,
-                business_date=business_date,
-                actor=actor,
-                payee="Borrower",
-                note=f"Escrow analysis #{analysis.pk}: surplus refund (12 CFR 1024.17(f)(2)(i))",
-                details={"analysis_id": analysis.pk},
-            )
+    return [(a, shares[a.pk]) for a in accounts if shares[a.pk] > 0]
 
 
-def result_json(
-    gathered: Gathered,
-    result: Analysis,
-    outcomes: list[RuleOutcome],
-    decision: Decision,
-    payments: list[Decimal],
-    refund: Decimal,
-) -> dict:
+def refund_entry(amount: Decimal, analysis: EscrowAnalysis, business_date, actor) -> dict:
+    """``ledger.post``'s arguments for an account's share of the surplus refund."""
+    return {
+        "kind": EscrowEntry.Kind.EXCESS_REFUND,
+        "amount": amount,
+        "effective_date": business_date,
+        "business_date": business_date,
+        "actor": actor,
+        "payee": "Borrower",
+        "note": f"Escrow analysis #{analysis.pk}: surplus refund (12 CFR 1024.17(f)(2)(i))",
+        "details": {"analysis_id": analysis.pk},
+    }
+
+
+def result_json(decided: Decided) -> dict:
     """The stored analysis: inputs, the engine's figures, the 13 rows, actions, payments,
     rule outcomes and what was decided."""
+    gathered, result, decision = decided.gathered, decided.result, decided.decision
+    outcomes, payments, refund = decided.outcomes, decided.payments, decided.refund
     inputs = gathered.inputs
     money = str
     return {

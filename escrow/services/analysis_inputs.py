@@ -22,10 +22,13 @@ from escrow.engine.projection import (
 from escrow.models import EscrowAccount, EscrowEntry
 from escrow.rules import is_flag_set
 from loans.models import Installment, Loan, ScheduleVersion
-from loans.selectors import current_schedule_version
+from loans.services.schedule_versions import COPIED
 from servicing.errors import DomainError
 from servicing.money import ZERO
 from servicing.tenant import get_tenant_settings
+
+# An installment as the analysis reads it: the columns a new schedule version copies.
+ROW_FIELDS = COPIED
 
 
 @dataclass(frozen=True)
@@ -35,9 +38,21 @@ class Gathered:
     inputs: AnalysisInput
     accounts: list[EscrowAccount]
     version: ScheduleVersion
-    first_due: Installment
+    first_due_date: dt.date  # the computation year's first installment
+    rows: list[dict]  # the current version's installments (``ROW_FIELDS``), by number
     by_account: dict[int, Decimal]  # each account's disbursements of the computation year
     basis: dict[int, str]  # account id -> "schedule" | "past withdrawals"
+
+
+@dataclass(frozen=True)
+class LoanFacts:
+    """What ``build`` reads for one loan: its accounts (category and items loaded), current
+    schedule version and rows, and the withdrawals of the accounts without items."""
+
+    accounts: list[EscrowAccount]
+    version: ScheduleVersion | None
+    rows: list[dict]
+    withdrawals: dict[int, list[tuple[dt.date, Decimal]]]  # account id -> (date, amount)
 
 
 def analyzable_accounts(loan: Loan) -> list[EscrowAccount]:
@@ -51,9 +66,71 @@ def analyzable_accounts(loan: Loan) -> list[EscrowAccount]:
 
 def gather(loan: Loan, *, effective_date: dt.date, business_date: dt.date) -> Gathered:
     """The analysis's inputs; 409 for a loan that cannot be analyzed."""
+    return build(
+        loan,
+        read_facts([loan])[loan.pk],
+        effective_date=effective_date,
+        business_date=business_date,
+        default_cushion=get_tenant_settings().default_cushion_months,
+    )
+
+
+def read_facts(loans: list[Loan]) -> dict[int, LoanFacts]:
+    """Each loan's ``LoanFacts`` in a fixed number of queries, whatever the number of loans."""
+    ids = [loan.pk for loan in loans]
+    accounts: dict[int, list[EscrowAccount]] = {pk: [] for pk in ids}
+    for account in (
+        EscrowAccount.objects.filter(loan_id__in=ids, auto_analysis=True)
+        .select_related("category")
+        .prefetch_related("items")
+        .order_by("loan_id", "pk")
+    ):
+        accounts[account.loan_id].append(account)
+    versions = {
+        v.loan_id: v for v in ScheduleVersion.objects.filter(loan_id__in=ids, is_current=True)
+    }
+    rows: dict[int, list[dict]] = {pk: [] for pk in ids}
+    loan_of = {v.pk: loan_id for loan_id, v in versions.items()}
+    for row in (
+        Installment.objects.filter(schedule_version_id__in=list(loan_of))
+        .order_by("schedule_version_id", "number")
+        .values("schedule_version_id", *ROW_FIELDS)
+    ):
+        rows[loan_of[row.pop("schedule_version_id")]].append(row)
+    unscheduled = [
+        a.pk
+        for found in accounts.values()
+        for a in found
+        if not any(item.is_active for item in a.items.all())
+    ]
+    withdrawals: dict[int, dict[int, list]] = {pk: {} for pk in ids}
+    if unscheduled:
+        loan_of_account = {a.pk: a.loan_id for found in accounts.values() for a in found}
+        for account_id, day, amount in (
+            EscrowEntry.objects.filter(account_id__in=unscheduled, kind=EscrowEntry.Kind.WITHDRAWN)
+            .exclude(reversed_by__isnull=False)  # net of their reversals
+            .order_by("account_id", "effective_date", "id")
+            .values_list("account_id", "effective_date", "amount")
+        ):
+            withdrawals[loan_of_account[account_id]].setdefault(account_id, []).append(
+                (day, amount)
+            )
+    return {pk: LoanFacts(accounts[pk], versions.get(pk), rows[pk], withdrawals[pk]) for pk in ids}
+
+
+def build(
+    loan: Loan,
+    facts: LoanFacts,
+    *,
+    effective_date: dt.date,
+    business_date: dt.date,
+    default_cushion: int,
+) -> Gathered:
+    """The analysis's inputs from what was read (no query); 409 for a loan that cannot be
+    analyzed."""
     if loan.status != Loan.Status.OPEN:
         raise DomainError("loan_not_open", f"Loan {loan.loan_number} is {loan.status}.")
-    accounts = analyzable_accounts(loan)
+    accounts = facts.accounts
     if not accounts:
         raise DomainError(
             "no_escrow_to_analyze",
@@ -65,18 +142,13 @@ def gather(loan: Loan, *, effective_date: dt.date, business_date: dt.date) -> Ga
             "escrow_analysis_monthly_only",
             "Escrow analysis needs a monthly payment schedule.",
         )
-    version = current_schedule_version(loan)
-    first_due = (
-        version.installments.filter(due_date__gt=effective_date).order_by("number").first()
-        if version
-        else None
-    )
-    if first_due is None:
+    first_due = next((r["due_date"] for r in facts.rows if r["due_date"] > effective_date), None)
+    if facts.version is None or first_due is None:
         raise DomainError(
             "no_installment_after_date",
             f"No installment falls due after {effective_date}: nothing to analyze.",
         )
-    year_start = month_start(first_due.due_date)
+    year_start = month_start(first_due)
     disbursements: list[Disbursement] = []
     before_year: list[Decimal] = []
     by_account: dict[int, Decimal] = {}
@@ -88,24 +160,22 @@ def gather(loan: Loan, *, effective_date: dt.date, business_date: dt.date) -> Ga
             own: list[Disbursement] = []
             for item in items:
                 scheduled = ScheduleItem(item.amount, item.next_due_date, item.frequency, label)
-                own.extend(expand_schedule(scheduled, first_due.due_date))
+                own.extend(expand_schedule(scheduled, first_due))
                 # Bills still to pay before the year (due today on: not paid yet).
                 before_year.extend(
                     d.amount for d in occurrences(scheduled, business_date, year_start)
                 )
             basis[account.pk] = "schedule"
         else:
-            own = list(
-                project_withdrawals(
-                    _past_withdrawals(account, label),
-                    as_of=effective_date,
-                    first_due_date=first_due.due_date,
-                )
-            )
+            past = [
+                Disbursement(day, amount, label)
+                for day, amount in facts.withdrawals.get(account.pk, ())
+            ]
+            own = list(project_withdrawals(past, as_of=effective_date, first_due_date=first_due))
             basis[account.pk] = "past withdrawals"
         by_account[account.pk] = sum((d.amount for d in own), ZERO)
         disbursements.extend(own)
-    deposits = _deposits_due(version, accounts, business_date, first_due.due_date)
+    deposits = _deposits_due(facts.rows, accounts, business_date, first_due)
     starting = projected_starting_balance(
         sum((a.balance for a in accounts), ZERO),
         deposits_due=deposits,
@@ -113,26 +183,33 @@ def gather(loan: Loan, *, effective_date: dt.date, business_date: dt.date) -> Ga
     )
     inputs = AnalysisInput(
         effective_date=effective_date,
-        first_due_date=first_due.due_date,
+        first_due_date=first_due,
         disbursements=tuple(sorted(disbursements, key=lambda d: (d.due_date, d.account))),
         starting_balance=starting,
         current_payment=sum((a.monthly_amount for a in accounts), ZERO),
         days_past_due=loan.dpd,
         in_foreclosure=is_flag_set(loan.custom_fields, "in_foreclosure"),
         in_bankruptcy=is_flag_set(loan.custom_fields, "in_bankruptcy"),
-        options=options_for(accounts),
+        options=options_for(accounts, default_cushion),
     )
-    return Gathered(inputs, accounts, version, first_due, by_account, basis)
+    return Gathered(inputs, accounts, facts.version, first_due, facts.rows, by_account, basis)
 
 
-def options_for(accounts: list[EscrowAccount]) -> AnalysisOptions:
+def options_for(
+    accounts: list[EscrowAccount], default_cushion: int | None = None
+) -> AnalysisOptions:
     """Cushion months: the accounts' own (the smallest when they differ: one cushion for
     the aggregate, never more than any account allows) else the tenant's default. The rest
     from ``settings.ESCROW_ANALYSIS_OPTIONS`` (products have no escrow settings yet), else
     the engine's defaults (refund a small surplus, spread a shortage over 12 months and a
     deficiency over 2)."""
     overrides = [a.cushion_months for a in accounts if a.cushion_months is not None]
-    months = min(overrides) if overrides else get_tenant_settings().default_cushion_months
+    if overrides:
+        months = min(overrides)
+    elif default_cushion is not None:
+        months = default_cushion
+    else:
+        months = get_tenant_settings().default_cushion_months
     return AnalysisOptions(cushion_months=months, **settings.ESCROW_ANALYSIS_OPTIONS)
 
 
@@ -140,25 +217,13 @@ def _label(account: EscrowAccount) -> str:
     return f"{account.category.name} #{account.pk}"
 
 
-def _past_withdrawals(account: EscrowAccount, label: str) -> list[Disbursement]:
-    """The account's withdrawals net of their reversals (seed 002: past withdrawals)."""
-    rows = (
-        EscrowEntry.objects.filter(account=account, kind=EscrowEntry.Kind.WITHDRAWN)
-        .exclude(reversed_by__isnull=False)
-        .values_list("effective_date", "amount")
-    )
-    return [Disbursement(day, amount, label) for day, amount in rows]
-
-
 def _deposits_due(
-    version: ScheduleVersion, accounts: list[EscrowAccount], business_date, first_due_date
+    rows: list[dict], accounts: list[EscrowAccount], business_date, first_due_date
 ) -> list[Decimal]:
     """The accounts' monthly amounts on each installment not assessed yet (due after the
     business date) and due before the computation year: deposits still to come into B."""
     monthly = sum((a.monthly_amount for a in accounts if a.schedule_replenishment), ZERO)
     if not monthly:
         return []
-    count = version.installments.filter(
-        due_date__gt=business_date, due_date__lt=first_due_date
-    ).count()
+    count = sum(1 for r in rows if business_date < r["due_date"] < first_due_date)
     return [monthly] * count

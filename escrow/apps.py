@@ -12,9 +12,11 @@ class EscrowConfig(AppConfig):
         from escrow.services.assessments import assess_due, select_loans_to_assess
         from escrow.services.boarding import board_escrows
         from escrow.services.replenishment import sync_replenishments
+        from escrow.statements import RENDERER, render_statement
         from loans.registry import (
             LoanAction,
             register_boarding_block,
+            register_document_renderer,
             register_escrow_listener,
             register_loan_action,
         )
@@ -50,3 +52,5 @@ class EscrowConfig(AppConfig):
             )
         )
         register_demo_seeder(40, "escrow loans", seed_escrow_loans)
+        # A batch's statements are stored to render on their first download.
+        register_document_renderer(RENDERER, render_statement)

@@ -2,8 +2,10 @@
 auto-analysis accounts were last analyzed within a date range, analyzed as a job run.
 
 The job's chunks of loan ids run as Celery tasks (escrow/tasks.py: a chord of chunk tasks,
-then ``finish_batch``); under eager Celery they run inline. A per-loan failure is the
-job's item error and the batch goes on. Re-running a batch never updates a loan twice for
+then ``finish_batch``); under eager Celery they run inline. A chunk is analyzed
+set-based (escrow/services/batch_analysis.py); ``analyze_loan`` is the reference path for
+the loans it leaves and for a chunk whose writes failed. A per-loan failure is the job's
+item error and the batch goes on. Re-running a batch never updates a loan twice for
 one computation year: ``analyze_loan`` refuses (``already_analyzed``), and the batch
 records the stored analysis that did it instead (``EscrowBatchItem.Outcome``).
 """
@@ -21,6 +23,7 @@ from django.db.models import F
 from escrow.models import EscrowAccount, EscrowAnalysis, EscrowBatchItem
 from escrow.reports import email_reports, write_reports
 from escrow.services.analysis import analyze_loan
+from escrow.services.batch_analysis import analyze_chunk
 from loans.models import Loan
 from servicing.activity import record_activity
 from servicing.business_date import get_business_date
@@ -136,10 +139,32 @@ def resume_batch(job: JobRun, *, actor=None) -> JobRun:
 
 
 def run_batch_chunk(*, job_run_id: int, loan_ids: list[int]) -> None:
-    """Analyze each loan of the chunk; progress after each, so the bar moves live."""
+    """Analyze the chunk set-based (``analyze_chunk``), then its progress in one step; the
+    loans it leaves (behind the business date), or all of them when its bulk writes
+    failed, loan by loan."""
     job = JobRun.objects.select_related("started_by").get(pk=job_run_id)
     effective_date = dt.date.fromisoformat(job.params["effective_date"])
     update = bool(job.params.get("update"))
+    try:
+        result = analyze_chunk(
+            job,
+            loan_ids,
+            effective_date=effective_date,
+            update=update,
+            business_date=get_business_date(),
+        )
+    except Exception:  # the chunk rolled back: each loan alone, so a bad one fails alone
+        logger.exception("Escrow batch %s: a chunk failed set-based, going loan by loan", job.pk)
+        analyze_one_by_one(job, loan_ids, effective_date, update)
+        return
+    record_item_errors(job_run_id, result.errors)
+    add_progress(job_run_id, done=result.done)
+    analyze_one_by_one(job, result.left, effective_date, update)
+
+
+def analyze_one_by_one(job: JobRun, loan_ids: list[int], effective_date, update: bool) -> None:
+    """The reference path: ``analyze_loan`` for each loan the job holds no item for, with
+    progress after each."""
     seen = set(
         EscrowBatchItem.objects.filter(job_run=job, loan_id__in=loan_ids).values_list(
             "loan_id", flat=True
@@ -154,13 +179,13 @@ def run_batch_chunk(*, job_run_id: int, loan_ids: list[int]) -> None:
         except IntegrityError:  # a resumed chunk raced another worker on this loan
             continue
         except DomainError as exc:
-            record_item_errors(job_run_id, [(loan.loan_number, f"{exc.code}: {exc.message}")])
+            record_item_errors(job.pk, [(loan.loan_number, f"{exc.code}: {exc.message}")])
             continue
         except Exception as exc:  # one loan's failure never stops the batch
             logger.exception("Escrow analysis of %s failed", loan.loan_number)
-            record_item_errors(job_run_id, [(loan.loan_number, f"{type(exc).__name__}: {exc}")])
+            record_item_errors(job.pk, [(loan.loan_number, f"{type(exc).__name__}: {exc}")])
             continue
-        add_progress(job_run_id, done=1)
+        add_progress(job.pk, done=1)
 
 
 def _analyze(loan, job, effective_date, update) -> tuple[EscrowAnalysis, str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import F, Sum
+from django.db.models import Case, F, Sum, Value, When
 
 from escrow.models import BALANCE_EFFECT, ZERO, EscrowAccount, EscrowEntry
 from servicing.activity import actor_label
@@ -72,6 +72,57 @@ def post(
     )
     account.refresh_from_db(fields=["balance"])
     return entry
+
+
+def post_many(postings: list[tuple[EscrowAccount, dict]]) -> list[EscrowEntry]:
+    """``post`` for many (account, ``post``'s keyword arguments) at once: one insert of the
+    rows and one update of the balances they move (loans locked by the caller). The
+    accounts' instances are not refreshed."""
+    entries, moves = [], {}
+    for account, values in postings:
+        entry = _entry(account, **values)
+        entries.append(entry)
+        moves[account.pk] = moves.get(account.pk, ZERO) + BALANCE_EFFECT[entry.kind] * entry.amount
+    created = EscrowEntry.objects.bulk_create(entries)
+    if moves:
+        EscrowAccount.objects.filter(pk__in=moves).update(
+            balance=F("balance")
+            + Case(
+                *(When(pk=pk, then=Value(move)) for pk, move in moves.items()),
+                output_field=EscrowAccount._meta.get_field("balance"),
+            )
+        )
+    return created
+
+
+def _entry(
+    account: EscrowAccount,
+    *,
+    kind: str,
+    amount: Decimal,
+    effective_date: dt.date,
+    business_date: dt.date,
+    actor=None,
+    note: str = "",
+    payee: str = "",
+    item=None,
+    details: dict | None = None,
+) -> EscrowEntry:
+    if amount <= 0:
+        raise ValueError("an escrow ledger row's amount is positive; its kind gives the sign")
+    return EscrowEntry(
+        account=account,
+        kind=kind,
+        amount=amount,
+        effective_date=effective_date,
+        business_date=business_date,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=actor_label(actor),
+        note=note[:500],
+        payee=payee[:200],
+        item=item,
+        details=details or {},
+    )
 
 
 def is_reversal(entry: EscrowEntry) -> bool:

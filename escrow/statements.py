@@ -28,19 +28,23 @@ ACTION_TEXT = {
 }
 
 
-def statement_context(loan: Loan, analysis: EscrowAnalysis, accounts: list[EscrowAccount]) -> dict:
-    """What the statement shows: payments, the past year's history, the projection."""
+def statement_context(
+    loan: Loan, analysis: EscrowAnalysis, accounts: list[EscrowAccount], snapshot: dict
+) -> dict:
+    """What the statement shows: payments, the past year's history, the projection; as of
+    ``snapshot`` (``statement_snapshot``), whenever it is rendered."""
     result = analysis.result
     since = history_start(analysis)
-    entries = list(
-        EscrowEntry.objects.filter(
-            account__in=accounts,
-            effective_date__gt=since,
-            effective_date__lte=analysis.effective_date,
-        )
-        .select_related("account__category")
-        .order_by("effective_date", "id")
+    entries = EscrowEntry.objects.filter(
+        account__in=accounts,
+        effective_date__gt=since,
+        effective_date__lte=analysis.effective_date,
     )
+    if snapshot["entries_through"] is not None:
+        entries = entries.filter(pk__lte=snapshot["entries_through"])
+    else:
+        entries = entries.none()
+    entries = list(entries.select_related("account__category").order_by("effective_date", "id"))
     paid_in = sum((e.amount for e in entries if BALANCE_EFFECT[e.kind] > 0), ZERO)
     paid_out = sum((e.amount for e in entries if BALANCE_EFFECT[e.kind] < 0), ZERO)
     decision = result.get("decision", {})
@@ -66,7 +70,7 @@ def statement_context(loan: Loan, analysis: EscrowAnalysis, accounts: list[Escro
         "history_start": since,
         "paid_in": paid_in,
         "paid_out": paid_out,
-        "closing_balance": sum((a.balance for a in accounts), ZERO),
+        "closing_balance": Decimal(snapshot["closing_balance"]),
         "explanations": explanations,
     }
 
@@ -82,18 +86,57 @@ def history_start(analysis: EscrowAnalysis) -> dt.date:
     return min(dates) if dates else add_months(analysis.effective_date, -12)
 
 
+RENDERER = "escrow.statement"
+
+
+def statement_snapshot(analysis: EscrowAnalysis, closing_balance: Decimal, entries_through) -> dict:
+    """The facts a statement is rendered from, frozen when the analysis is made: the
+    analysis, the accounts' balance after it, the last escrow ledger row of the loan then
+    (rows are only posted under the loan's lock, so none with a lower id comes later)."""
+    return {
+        "analysis_id": analysis.pk,
+        "closing_balance": str(closing_balance),
+        "entries_through": entries_through,
+    }
+
+
 def store_statement(
     loan: Loan, analysis: EscrowAnalysis, accounts: list[EscrowAccount], *, actor=None
 ) -> LoanDocument:
-    pdf = render_pdf(TEMPLATE, statement_context(loan, analysis, accounts))
+    """Render the statement now and keep it in the loan's documents (one analysis)."""
+    last = EscrowEntry.objects.filter(account__in=accounts).order_by("-pk").first()
+    snapshot = statement_snapshot(
+        analysis, sum((a.balance for a in accounts), ZERO), last.pk if last else None
+    )
     return store_document(
         loan,
         kind=LoanDocument.Kind.ESCROW_STATEMENT,
-        title=f"Escrow account statement {analysis.computation_year_start:%Y-%m}",
-        filename=(
-            f"escrow-statement-{loan.loan_number}-{analysis.computation_year_start:%Y-%m}"
-            f"-{analysis.pk}.pdf"
-        ),
-        content=pdf,
+        title=statement_title(analysis),
+        filename=statement_filename(loan, analysis),
+        content=render_pdf(TEMPLATE, statement_context(loan, analysis, accounts, snapshot)),
         actor=actor,
+        renderer=RENDERER,
+        render_data=snapshot,
     )
+
+
+def statement_title(analysis: EscrowAnalysis) -> str:
+    return f"Escrow account statement {analysis.computation_year_start:%Y-%m}"
+
+
+def statement_filename(loan: Loan, analysis: EscrowAnalysis) -> str:
+    return (
+        f"escrow-statement-{loan.loan_number}-{analysis.computation_year_start:%Y-%m}"
+        f"-{analysis.pk}.pdf"
+    )
+
+
+def render_statement(document: LoanDocument) -> bytes:
+    """A statement stored to render (a batch's), from its frozen snapshot."""
+    snapshot = document.render_data
+    analysis = EscrowAnalysis.objects.select_related("loan__borrower").get(
+        pk=snapshot["analysis_id"]
+    )
+    ids = [a["id"] for a in analysis.result["inputs"]["accounts"]]
+    accounts = list(EscrowAccount.objects.filter(pk__in=ids).order_by("pk"))
+    return render_pdf(TEMPLATE, statement_context(analysis.loan, analysis, accounts, snapshot))

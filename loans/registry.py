@@ -40,6 +40,8 @@ BOARDING_BLOCKS: dict[str, Callable] = {}
 # listener(loan, business_date=..., actor=...): a payment or its reversal moved escrow money
 # (its split's escrow part); called inside the same transaction, the loan row locked.
 ESCROW_LISTENERS: list[Callable] = []
+# {renderer name: render(document) -> bytes}: documents stored to render on first download.
+DOCUMENT_RENDERERS: dict[str, Callable] = {}
 
 
 def register_loan_tab(tab: LoanTab) -> None:
@@ -59,3 +61,7 @@ def register_boarding_block(key: str, handler: Callable) -> None:
 def register_escrow_listener(listener: Callable) -> None:
     if listener not in ESCROW_LISTENERS:
         ESCROW_LISTENERS.append(listener)
+
+
+def register_document_renderer(name: str, render: Callable) -> None:
+    DOCUMENT_RENDERERS[name] = render

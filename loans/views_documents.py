@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse
 
 from loans import selectors
 from loans.models import LoanDocument
+from loans.services.documents import document_content
 from servicing.roles import ALL_ROLES, role_required
 
 
@@ -23,6 +24,6 @@ def document_download(request, loan_number: str, document_id: int):
     )
     if document is None:
         raise Http404("No such document.")
-    response = HttpResponse(bytes(document.content), content_type=document.content_type)
+    response = HttpResponse(document_content(document), content_type=document.content_type)
     response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
     return response

@@ -43,22 +43,53 @@ def record_activity(
         from servicing.business_date import get_business_date
 
         business_date = get_business_date()
+    return ActivityEntry.objects.create(
+        **_entry_values(actor, action, summary, target, before, after, details, business_date)
+    )
+
+
+def record_activities(entries: list[dict]) -> None:
+    """Append many entries in one insert: each dict holds ``record_activity``'s keyword
+    arguments (``business_date`` given). For batch work; the rows are the same."""
+    if not entries:
+        return
+    ActivityEntry.objects.bulk_create(
+        [
+            ActivityEntry(
+                **_entry_values(
+                    e["actor"],
+                    e["action"],
+                    e["summary"],
+                    e.get("target"),
+                    e.get("before"),
+                    e.get("after"),
+                    e.get("details"),
+                    e["business_date"],
+                )
+            )
+            for e in entries
+        ],
+        batch_size=2000,
+    )
+
+
+def _entry_values(actor, action, summary, target, before, after, details, business_date) -> dict:
     payload = dict(details or {})
     if before is not None:
         payload["before"] = before
     if after is not None:
         payload["after"] = after
-    return ActivityEntry.objects.create(
-        business_date=business_date,
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=actor_label(actor),
-        action=action,
-        summary=summary[:500],
-        content_type=ContentType.objects.get_for_model(target) if target is not None else None,
-        object_id=str(target.pk) if target is not None else "",
-        object_repr=str(target)[:200] if target is not None else "",
-        details=_jsonable(payload),
-    )
+    return {
+        "business_date": business_date,
+        "actor": actor if getattr(actor, "pk", None) else None,
+        "actor_label": actor_label(actor),
+        "action": action,
+        "summary": summary[:500],
+        "content_type": ContentType.objects.get_for_model(target) if target is not None else None,
+        "object_id": str(target.pk) if target is not None else "",
+        "object_repr": str(target)[:200] if target is not None else "",
+        "details": _jsonable(payload),
+    }
 
 
 def activity_for(target: models.Model):

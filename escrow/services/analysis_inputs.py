@@ -78,6 +78,7 @@ def gather(loan: Loan, *, effective_date: dt.date, business_date: dt.date) -> Ga
 def read_facts(loans: list[Loan]) -> dict[int, LoanFacts]:
     """Each loan's ``LoanFacts`` in a fixed number of queries, whatever the number of loans."""
     ids = [loan.pk for loan in loans]
+    by_id = {loan.pk: loan for loan in loans}
     accounts: dict[int, list[EscrowAccount]] = {pk: [] for pk in ids}
     for account in (
         EscrowAccount.objects.filter(loan_id__in=ids, auto_analysis=True)
@@ -85,6 +86,7 @@ def read_facts(loans: list[Loan]) -> dict[int, LoanFacts]:
         .prefetch_related("items")
         .order_by("loan_id", "pk")
     ):
+        account.loan = by_id[account.loan_id]  # (its name shows the loan's): no query
         accounts[account.loan_id].append(account)
     versions = {
         v.loan_id: v for v in ScheduleVersion.objects.filter(loan_id__in=ids, is_current=True)

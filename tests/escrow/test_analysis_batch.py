@@ -16,6 +16,7 @@ from escrow.batch import plan_batch, resume_batch, run_batch_chunk, select_loans
 from escrow.models import EscrowAnalysis, EscrowBatchItem, EscrowReport
 from escrow.reports import fetch_report
 from escrow.services import analysis as service
+from escrow.services import batch_analysis
 from loans.selectors import current_schedule_version
 from servicing.errors import DomainError
 from servicing.models import JobRun
@@ -83,14 +84,14 @@ def test_rerun_does_not_update_a_loan_twice(loans, run_batch):
 
 def test_a_failing_loan_is_listed_and_the_batch_goes_on(loans, run_batch):
     first, second, _ = loans
-    real = service.analyze_loan
+    real = batch_analysis.decide
 
-    def flaky(loan, **kwargs):
+    def flaky(loan, gathered):
         if loan.pk == first.pk:
             raise RuntimeError("disk on fire")
-        return real(loan, **kwargs)
+        return real(loan, gathered)
 
-    with mock.patch("escrow.batch.analyze_loan", flaky):
+    with mock.patch("escrow.services.batch_analysis.decide", flaky):
         job = run_batch()
     assert job.state == JobRun.State.COMPLETED_WITH_ERRORS
     assert (job.done, job.failed) == (1, 1)
@@ -98,8 +99,34 @@ def test_a_failing_loan_is_listed_and_the_batch_goes_on(loans, run_batch):
     assert error.item_ref == first.loan_number
     assert "disk on fire" in error.message
     assert current_schedule_version(second).version == 2
+    assert not EscrowAnalysis.objects.filter(loan=first).exists()
     rows = list(csv.DictReader(io.StringIO(bytes(csv_report(job).content).decode())))
     assert [r["Outcome"] for r in rows] == ["Analyzed", "failed"]
+
+
+def test_a_chunk_whose_writes_fail_goes_loan_by_loan(loans, run_batch):
+    """The set-based writes roll back whole; the reference path then analyzes each loan
+    alone, so a loan that fails there fails alone."""
+    first, second, _ = loans
+    real = service.analyze_loan
+
+    def flaky(loan, **kwargs):
+        if loan.pk == first.pk:
+            raise RuntimeError("disk on fire")
+        return real(loan, **kwargs)
+
+    with (
+        mock.patch(
+            "escrow.services.batch_analysis._apply", side_effect=RuntimeError("bulk write")
+        ),
+        mock.patch("escrow.batch.analyze_loan", flaky),
+    ):
+        job = run_batch()
+    assert (job.done, job.failed) == (1, 1)
+    assert "disk on fire" in job.errors.get().message
+    assert EscrowAnalysis.objects.filter(job_run=job).count() == 1  # nothing of the chunk left
+    assert current_schedule_version(second).version == 2
+    assert current_schedule_version(first).version == 1
 
 
 def csv_report(job, fetched=False):
@@ -161,27 +188,32 @@ def test_empty_range_finishes_with_an_empty_report(loans, run_batch):
 
 def test_retry_tries_the_failed_loans_only(loans, run_batch, django_capture_on_commit_callbacks):
     first, _, _ = loans
-    real = service.analyze_loan
-
-    def flaky(loan, **kwargs):
-        if loan.pk == first.pk:
-            raise RuntimeError("disk on fire")
-        return real(loan, **kwargs)
-
-    with mock.patch("escrow.batch.analyze_loan", flaky):
+    real = batch_analysis.analyze_chunk
+    with mock.patch("escrow.services.batch_analysis.decide", side_effect=_fail_for(first)):
         job = run_batch()
     assert job.state == JobRun.State.COMPLETED_WITH_ERRORS
     with (
-        mock.patch("escrow.batch.analyze_loan", wraps=real) as analyze,
+        mock.patch("escrow.batch.analyze_chunk", wraps=real) as analyze,
         django_capture_on_commit_callbacks(execute=True),
     ):
         resume_batch(job)
     job.refresh_from_db()
-    assert [c.args[0].pk for c in analyze.call_args_list] == [first.pk]
+    assert [c.args[1] for c in analyze.call_args_list] == [[first.pk]]
     assert job.state == JobRun.State.SUCCEEDED
     assert (job.total, job.done, job.failed) == (2, 2, 0)
     assert EscrowAnalysis.objects.filter(updated=True).count() == 2
     assert EscrowBatchItem.objects.filter(job_run=job).count() == 2
+
+
+def _fail_for(loan_to_fail):
+    real = batch_analysis.decide
+
+    def flaky(loan, gathered):
+        if loan.pk == loan_to_fail.pk:
+            raise RuntimeError("disk on fire")
+        return real(loan, gathered)
+
+    return flaky
 
 
 def test_stalled_batch_resumes_and_a_live_one_does_not(

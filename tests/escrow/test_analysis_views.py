@@ -94,7 +94,9 @@ def test_batch_detail_lists_failures(escrow_loan, ops_client, django_capture_on_
 
     loan = escrow_loan()
     with (
-        mock.patch("escrow.batch.analyze_loan", side_effect=RuntimeError("no schedule")),
+        mock.patch(
+            "escrow.services.batch_analysis.decide", side_effect=RuntimeError("no schedule")
+        ),
         django_capture_on_commit_callbacks(execute=True),
     ):
         ops_client.post(BATCH, {"start_date": "2025-01-01", "end_date": "2025-01-31"})

@@ -1,0 +1,282 @@
+"""A batch chunk's escrow analyses, set-based (spec/escrow.md "Batch and individual
+analysis"): what ``analyze_loan`` does for one loan, done for a chunk of loans with a fixed
+number of queries.
+
+1. One locked read of the chunk's loans (id order, as every service locks), then their
+   accounts, items, current schedule rows and past withdrawals (``read_facts``).
+2. Per loan in memory: the engine and the client rules (``decide``); a loan that cannot
+   be analyzed (409 reasons, a failing rule) is a failure of its own and the rest go on.
+3. Bulk writes of what ``analyze_loan`` writes row by row: the analyses, with Update the
+   new schedule versions and their rows, the loans' carry and next due amount, the
+   accounts' monthly amounts and analysis dates, the surplus refunds (escrow ledger), the
+   statements, the activity, and the batch items.
+
+The results are those of ``analyze_loan`` (tests/escrow/test_batch_analysis.py compares
+them), except that a statement is stored *to render*: its facts are frozen now
+(``statements.statement_snapshot``) and the PDF is rendered on its first download, as a
+print run would; rendering 100,000 PDFs is not the analysis's work.
+
+Loans behind the business date are left to ``analyze_loan`` (it catches them up first),
+as are the loans of a chunk whose bulk writes fail (the caller falls back loan by loan, so
+one bad loan fails alone).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Max
+
+from escrow import ledger
+from escrow.models import EscrowAccount, EscrowAnalysis, EscrowBatchItem, EscrowEntry
+from escrow.services.analysis import (
+    Decided,
+    account_activity,
+    account_amounts,
+    analysis_values,
+    analyzed_summary,
+    decide,
+    loan_changes,
+    new_schedule_rows,
+    next_analysis_date,
+    refund_entry,
+    refund_shares,
+    version_reason,
+)
+from escrow.services.analysis_inputs import build, read_facts
+from escrow.statements import (
+    RENDERER,
+    statement_filename,
+    statement_snapshot,
+    statement_title,
+)
+from loans.models import Installment, Loan, LoanDocument, ScheduleVersion
+from loans.services.catch_up import is_behind
+from servicing.activity import actor_label, record_activities
+from servicing.bulk import bulk_insert, bulk_update
+from servicing.errors import DomainError
+from servicing.money import ZERO
+from servicing.tenant import get_tenant_settings
+
+logger = logging.getLogger(__name__)
+
+Outcome = EscrowBatchItem.Outcome
+
+
+@dataclass
+class ChunkResult:
+    done: int = 0  # loans analyzed (or found already updated) and recorded as items
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (loan number, message)
+    left: list[int] = field(default_factory=list)  # loan ids for the one-loan path
+
+
+def analyze_chunk(
+    job, loan_ids: list[int], *, effective_date: dt.date, update: bool, business_date: dt.date
+) -> ChunkResult:
+    """Analyze the loans ``loan_ids`` of batch ``job`` in one transaction (see the module
+    docstring); loans the job already holds an item for are skipped."""
+    out = ChunkResult()
+    actor = job.started_by
+    with transaction.atomic():
+        seen = set(
+            EscrowBatchItem.objects.filter(job_run=job, loan_id__in=loan_ids).values_list(
+                "loan_id", flat=True
+            )
+        )
+        loans = list(
+            Loan.objects.select_for_update()
+            .filter(pk__in=sorted(set(loan_ids) - seen))
+            .order_by("pk")
+        )
+        out.left = [loan.pk for loan in loans if is_behind(loan, business_date)]
+        loans = [loan for loan in loans if loan.pk not in out.left]
+        facts = read_facts(loans)
+        cushion = get_tenant_settings().default_cushion_months
+        decided: dict[int, Decided] = {}
+        for loan in loans:
+            try:
+                gathered = build(
+                    loan,
+                    facts[loan.pk],
+                    effective_date=effective_date,
+                    business_date=business_date,
+                    default_cushion=cushion,
+                )
+                decided[loan.pk] = decide(loan, gathered)
+            except DomainError as exc:
+                out.errors.append((loan.loan_number, f"{exc.code}: {exc.message}"))
+            except Exception as exc:  # one loan's failure never stops the batch
+                logger.exception("Escrow analysis of %s failed", loan.loan_number)
+                out.errors.append((loan.loan_number, f"{type(exc).__name__}: {exc}"))
+        loans = [loan for loan in loans if loan.pk in decided]
+        done = _updated_years(loans)
+        items = []
+        fresh = []
+        for loan in loans:
+            prior = done.get((loan.pk, decided[loan.pk].year_start))
+            if update and prior is not None:  # a re-run: record what already updated the year
+                items.append((loan.pk, prior, Outcome.ALREADY_ANALYZED))
+            else:
+                fresh.append(loan)
+        label = actor_label(actor)
+        applying = {loan.pk: update and not decided[loan.pk].decision.skip_update for loan in fresh}
+        analyses = EscrowAnalysis.objects.bulk_create(
+            [
+                EscrowAnalysis(
+                    **analysis_values(
+                        loan, decided[loan.pk], applying[loan.pk], effective_date, job, label
+                    )
+                )
+                for loan in fresh
+            ]
+        )
+        analysis_of = {a.loan_id: a for a in analyses}
+        applied = [loan for loan in fresh if applying[loan.pk]]
+        activity: list[dict] = []
+        _apply(applied, decided, analysis_of, business_date, actor, activity)
+        _store_statements(fresh, decided, analysis_of, actor, label, business_date, activity)
+        for loan in fresh:
+            analysis = analysis_of[loan.pk]
+            activity.append(
+                {
+                    "actor": actor,
+                    "action": "escrow.analyzed",
+                    "summary": analyzed_summary(decided[loan.pk], applying[loan.pk]),
+                    "target": loan,
+                    "details": {
+                        "analysis_id": analysis.pk,
+                        "update": update,
+                        "applied": applying[loan.pk],
+                    },
+                    "business_date": business_date,
+                }
+            )
+            items.append((loan.pk, analysis.pk, Outcome.ANALYZED))
+        record_activities(activity)
+        EscrowBatchItem.objects.bulk_create(
+            [
+                EscrowBatchItem(job_run=job, loan_id=loan_id, analysis_id=a, outcome=outcome)
+                for loan_id, a, outcome in items
+            ]
+        )
+        out.done = len(items)
+    return out
+
+
+def _updated_years(loans: list[Loan]) -> dict[tuple[int, dt.date], int]:
+    """{(loan id, computation year start): the analysis that updated it}."""
+    rows = EscrowAnalysis.objects.filter(loan__in=loans, updated=True).values_list(
+        "loan_id", "computation_year_start", "pk"
+    )
+    return {(loan_id, year): pk for loan_id, year, pk in rows}
+
+
+def _apply(loans, decided, analysis_of, business_date, actor, activity) -> None:
+    """Update for the loans applying it: new schedule versions, the loans' carry and next
+    due amount, the accounts' amounts and dates, the surplus refunds."""
+    if not loans:
+        return
+    old = {loan.pk: decided[loan.pk].gathered.version for loan in loans}
+    ScheduleVersion.objects.filter(pk__in=[v.pk for v in old.values()]).update(is_current=False)
+    versions = ScheduleVersion.objects.bulk_create(
+        [
+            ScheduleVersion(
+                loan=loan,
+                version=old[loan.pk].version + 1,
+                effective_date=analysis_of[loan.pk].effective_date,
+                reason=version_reason(analysis_of[loan.pk])[:100],
+                period_start=old[loan.pk].period_start,
+            )
+            for loan in loans
+        ]
+    )
+    installments, loan_rows, account_rows, refunds = [], [], [], []
+    for loan, version in zip(loans, versions, strict=True):
+        d = decided[loan.pk]
+        analysis = analysis_of[loan.pk]
+        rows, changed = new_schedule_rows(d.gathered, d.payments, d.regular)
+        installments.extend({"schedule_version_id": version.pk, **row} for row in rows)
+        fields = loan_changes(loan, d.gathered, version.pk, changed)
+        loan_rows.append(
+            (
+                loan.pk,
+                fields.get("carry", loan.carry),
+                fields.get("next_due_amount", loan.next_due_amount),
+            )
+        )
+        amounts = account_amounts(d)
+        next_date = next_analysis_date(analysis.effective_date)
+        for account in d.gathered.accounts:
+            before = {
+                "monthly_amount": account.monthly_amount,
+                "last_analysis_date": account.last_analysis_date,
+            }
+            account.monthly_amount = amounts[account.pk]
+            account.last_analysis_date = analysis.effective_date
+            account.next_analysis_date = next_date
+            account_rows.append(
+                (account.pk, account.monthly_amount, analysis.effective_date, next_date)
+            )
+            activity.append(account_activity(account, before, actor, business_date))
+        if d.refund > 0:
+            refunds.extend(
+                (account, refund_entry(amount, analysis, business_date, actor))
+                for account, amount in refund_shares(d.gathered.accounts, d.refund)
+            )
+    bulk_insert(Installment, installments)
+    bulk_update(Loan, ("carry", "next_due_amount"), loan_rows)
+    bulk_update(
+        EscrowAccount, ("monthly_amount", "last_analysis_date", "next_analysis_date"), account_rows
+    )
+    if refunds:
+        ledger.post_many(refunds)
+        for account, values in refunds:  # the instances' balances, as ``post`` leaves them
+            account.balance -= values["amount"]
+
+
+def _store_statements(loans, decided, analysis_of, actor, label, business_date, activity):
+    """The annual statements of the loans not exempt, stored to render on download."""
+    loans = [loan for loan in loans if not decided[loan.pk].result.exempt]
+    if not loans:
+        return
+    accounts = {loan.pk: decided[loan.pk].gathered.accounts for loan in loans}
+    through = dict(
+        EscrowEntry.objects.filter(
+            account_id__in=[a.pk for found in accounts.values() for a in found]
+        )
+        .values("account__loan_id")
+        .annotate(last=Max("pk"))
+        .values_list("account__loan_id", "last")
+    )
+    documents = LoanDocument.objects.bulk_create(
+        [
+            LoanDocument(
+                loan=loan,
+                kind=LoanDocument.Kind.ESCROW_STATEMENT,
+                title=statement_title(analysis_of[loan.pk])[:200],
+                filename=statement_filename(loan, analysis_of[loan.pk])[:200],
+                renderer=RENDERER,
+                render_data=statement_snapshot(
+                    analysis_of[loan.pk],
+                    sum((a.balance for a in accounts[loan.pk]), ZERO),
+                    through.get(loan.pk),
+                ),
+                actor_label=label,
+            )
+            for loan in loans
+        ]
+    )
+    activity.extend(
+        {
+            "actor": actor,
+            "action": "loan.document_stored",
+            "summary": f"{document.title} stored in the loan's documents",
+            "target": loan,
+            "details": {"document_id": document.pk, "kind": document.kind},
+            "business_date": business_date,
+        }
+        for loan, document in zip(loans, documents, strict=True)
+    )

@@ -49,28 +49,32 @@ def record_activity(
 
 
 def record_activities(entries: list[dict]) -> None:
-    """Append many entries in one insert: each dict holds ``record_activity``'s keyword
-    arguments (``business_date`` given). For batch work; the rows are the same."""
-    if not entries:
-        return
-    ActivityEntry.objects.bulk_create(
-        [
-            ActivityEntry(
-                **_entry_values(
-                    e["actor"],
-                    e["action"],
-                    e["summary"],
-                    e.get("target"),
-                    e.get("before"),
-                    e.get("after"),
-                    e.get("details"),
-                    e["business_date"],
-                )
-            )
-            for e in entries
-        ],
-        batch_size=2000,
-    )
+    """Append many entries in one insert (``servicing.bulk.bulk_insert``): each dict holds
+    ``record_activity``'s keyword arguments, ``business_date`` given. For batch work; the
+    rows are those ``record_activity`` writes."""
+    from django.utils import timezone
+
+    from servicing.bulk import bulk_insert
+
+    now = timezone.now()
+    rows = []
+    for e in entries:
+        values = _entry_values(
+            e["actor"],
+            e["action"],
+            e["summary"],
+            e.get("target"),
+            e.get("before"),
+            e.get("after"),
+            e.get("details"),
+            e["business_date"],
+        )
+        actor, content_type = values.pop("actor"), values.pop("content_type")
+        values["actor_id"] = actor.pk if actor is not None else None
+        values["content_type_id"] = content_type.pk if content_type is not None else None
+        values["created_at"] = now
+        rows.append(values)
+    bulk_insert(ActivityEntry, rows)
 
 
 def _entry_values(actor, action, summary, target, before, after, details, business_date) -> dict:

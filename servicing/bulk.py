@@ -32,6 +32,25 @@ def bulk_insert(model: type[models.Model], rows: Sequence[dict]) -> None:
     insert_columns(model, dict(zip(names, zip(*values, strict=True), strict=True)))
 
 
+def bulk_insert_with_ids(model: type[models.Model], rows: Sequence[dict]) -> list[int]:
+    """``bulk_insert`` of rows that need their ids back: on PostgreSQL the ids are drawn
+    from the table's sequence first (one query), then the rows go in by COPY with them;
+    elsewhere ``bulk_create``. The ids, in the rows' order."""
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        return [obj.pk for obj in model.objects.bulk_create(model(**row) for row in rows)]
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(rows)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    bulk_insert(model, [{meta.pk.attname: pk, **row} for pk, row in zip(ids, rows, strict=True)])
+    return ids
+
+
 def insert_columns(model: type[models.Model], columns: Mapping[str, Sequence]) -> None:
     """``bulk_insert`` of rows given a column at a time: {name: the values, row by row}
     (all of one length), for a caller that has them so (no dict per row to build)."""
@@ -98,6 +117,8 @@ def _copy_text(value) -> str:
         return value.isoformat()
     if isinstance(value, dict | list):
         value = json.dumps(value)
+    if isinstance(value, bytes | memoryview):  # bytea's hex format, its backslash escaped
+        return "\\\\x" + bytes(value).hex()
     return str(value).translate(COPY_ESCAPES)
 
 

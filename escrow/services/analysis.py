@@ -121,7 +121,7 @@ def analysis_values(
     """The stored analysis's fields."""
     result = decided.result
     return {
-        "loan": loan,
+        "loan_id": loan.pk,
         "effective_date": effective_date,
         "computation_year_start": decided.year_start,
         "annual_disbursements": result.total_disbursements,
@@ -137,7 +137,7 @@ def analysis_values(
         "exempt": result.exempt,
         "result": result_json(decided),
         "updated": applying,
-        "job_run": job_run,
+        "job_run_id": job_run.pk if job_run is not None else None,
         "actor_label": label,
     }
 

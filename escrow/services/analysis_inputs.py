@@ -27,8 +27,10 @@ from servicing.errors import DomainError
 from servicing.money import ZERO
 from servicing.tenant import get_tenant_settings
 
-# An installment as the analysis reads it: the columns a new schedule version copies.
+# An installment as the analysis reads it: the columns a new schedule version copies
+# (``read_facts(..., rows=NARROW)``: those the inputs and the next due amount need).
 ROW_FIELDS = COPIED
+NARROW = ("number", "due_date", "billed", "principal", "interest", "fees")
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,9 @@ def gather(loan: Loan, *, effective_date: dt.date, business_date: dt.date) -> Ga
     )
 
 
-def read_facts(loans: list[Loan]) -> dict[int, LoanFacts]:
-    """Each loan's ``LoanFacts`` in a fixed number of queries, whatever the number of loans."""
+def read_facts(loans: list[Loan], *, rows: tuple[str, ...] = ROW_FIELDS) -> dict[int, LoanFacts]:
+    """Each loan's ``LoanFacts`` in a fixed number of queries, whatever the number of loans;
+    its schedule rows with the columns ``rows``."""
     ids = [loan.pk for loan in loans]
     by_id = {loan.pk: loan for loan in loans}
     accounts: dict[int, list[EscrowAccount]] = {pk: [] for pk in ids}
@@ -91,14 +94,14 @@ def read_facts(loans: list[Loan]) -> dict[int, LoanFacts]:
     versions = {
         v.loan_id: v for v in ScheduleVersion.objects.filter(loan_id__in=ids, is_current=True)
     }
-    rows: dict[int, list[dict]] = {pk: [] for pk in ids}
+    found: dict[int, list[dict]] = {pk: [] for pk in ids}
     loan_of = {v.pk: loan_id for loan_id, v in versions.items()}
-    for row in (
+    for version_id, *values in (
         Installment.objects.filter(schedule_version_id__in=list(loan_of))
         .order_by("schedule_version_id", "number")
-        .values("schedule_version_id", *ROW_FIELDS)
+        .values_list("schedule_version_id", *rows)
     ):
-        rows[loan_of[row.pop("schedule_version_id")]].append(row)
+        found[loan_of[version_id]].append(dict(zip(rows, values, strict=True)))
     unscheduled = [
         a.pk
         for found in accounts.values()
@@ -117,7 +120,7 @@ def read_facts(loans: list[Loan]) -> dict[int, LoanFacts]:
             withdrawals[loan_of_account[account_id]].setdefault(account_id, []).append(
                 (day, amount)
             )
-    return {pk: LoanFacts(accounts[pk], versions.get(pk), rows[pk], withdrawals[pk]) for pk in ids}
+    return {pk: LoanFacts(accounts[pk], versions.get(pk), found[pk], withdrawals[pk]) for pk in ids}
 
 
 def build(

@@ -24,11 +24,13 @@ one bad loan fails alone).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from escrow import ledger
 from escrow.models import EscrowAccount, EscrowAnalysis, EscrowBatchItem, EscrowEntry
@@ -46,7 +48,7 @@ from escrow.services.analysis import (
     refund_shares,
     version_reason,
 )
-from escrow.services.analysis_inputs import build, read_facts
+from escrow.services.analysis_inputs import NARROW, ROW_FIELDS, build, read_facts
 from escrow.statements import (
     RENDERER,
     statement_filename,
@@ -55,8 +57,9 @@ from escrow.statements import (
 )
 from loans.models import Installment, Loan, LoanDocument, ScheduleVersion
 from loans.services.catch_up import is_behind
+from loans.services.schedule_versions import COPIED
 from servicing.activity import actor_label, record_activities
-from servicing.bulk import bulk_insert, bulk_update
+from servicing.bulk import bulk_insert, bulk_insert_with_ids, bulk_update
 from servicing.errors import DomainError
 from servicing.money import ZERO
 from servicing.tenant import get_tenant_settings
@@ -93,7 +96,8 @@ def analyze_chunk(
         )
         out.left = [loan.pk for loan in loans if is_behind(loan, business_date)]
         loans = [loan for loan in loans if loan.pk not in out.left]
-        facts = read_facts(loans)
+        # On PostgreSQL the rows are copied in SQL: only the columns the inputs need.
+        facts = read_facts(loans, rows=NARROW if connection.vendor == "postgresql" else ROW_FIELDS)
         cushion = get_tenant_settings().default_cushion_months
         decided: dict[int, Decided] = {}
         for loan in loans:
@@ -123,21 +127,20 @@ def analyze_chunk(
                 fresh.append(loan)
         label = actor_label(actor)
         applying = {loan.pk: update and not decided[loan.pk].decision.skip_update for loan in fresh}
-        analyses = EscrowAnalysis.objects.bulk_create(
-            [
-                EscrowAnalysis(
-                    **analysis_values(
-                        loan, decided[loan.pk], applying[loan.pk], effective_date, job, label
-                    )
-                )
-                for loan in fresh
-            ]
-        )
-        analysis_of = {a.loan_id: a for a in analyses}
+        now = timezone.now()
+        values = [
+            analysis_values(loan, decided[loan.pk], applying[loan.pk], effective_date, job, label)
+            for loan in fresh
+        ]
+        ids = bulk_insert_with_ids(EscrowAnalysis, [v | {"created_at": now} for v in values])
+        analysis_of = {
+            loan.pk: EscrowAnalysis(pk=pk, created_at=now, **v)
+            for loan, pk, v in zip(fresh, ids, values, strict=True)
+        }
         applied = [loan for loan in fresh if applying[loan.pk]]
         activity: list[dict] = []
-        _apply(applied, decided, analysis_of, business_date, actor, activity)
-        _store_statements(fresh, decided, analysis_of, actor, label, business_date, activity)
+        _apply(applied, decided, analysis_of, business_date, actor, activity, now)
+        _store_statements(fresh, decided, analysis_of, actor, label, business_date, activity, now)
         for loan in fresh:
             analysis = analysis_of[loan.pk]
             activity.append(
@@ -156,11 +159,18 @@ def analyze_chunk(
             )
             items.append((loan.pk, analysis.pk, Outcome.ANALYZED))
         record_activities(activity)
-        EscrowBatchItem.objects.bulk_create(
+        bulk_insert(
+            EscrowBatchItem,
             [
-                EscrowBatchItem(job_run=job, loan_id=loan_id, analysis_id=a, outcome=outcome)
-                for loan_id, a, outcome in items
-            ]
+                {
+                    "job_run_id": job.pk,
+                    "loan_id": loan_id,
+                    "analysis_id": analysis_id,
+                    "outcome": outcome,
+                    "created_at": now,
+                }
+                for loan_id, analysis_id, outcome in items
+            ],
         )
         out.done = len(items)
     return out
@@ -174,32 +184,39 @@ def _updated_years(loans: list[Loan]) -> dict[tuple[int, dt.date], int]:
     return {(loan_id, year): pk for loan_id, year, pk in rows}
 
 
-def _apply(loans, decided, analysis_of, business_date, actor, activity) -> None:
+def _apply(loans, decided, analysis_of, business_date, actor, activity, now) -> None:
     """Update for the loans applying it: new schedule versions, the loans' carry and next
     due amount, the accounts' amounts and dates, the surplus refunds."""
     if not loans:
         return
     old = {loan.pk: decided[loan.pk].gathered.version for loan in loans}
     ScheduleVersion.objects.filter(pk__in=[v.pk for v in old.values()]).update(is_current=False)
-    versions = ScheduleVersion.objects.bulk_create(
+    versions = bulk_insert_with_ids(
+        ScheduleVersion,
         [
-            ScheduleVersion(
-                loan=loan,
-                version=old[loan.pk].version + 1,
-                effective_date=analysis_of[loan.pk].effective_date,
-                reason=version_reason(analysis_of[loan.pk])[:100],
-                period_start=old[loan.pk].period_start,
-            )
+            {
+                "loan_id": loan.pk,
+                "version": old[loan.pk].version + 1,
+                "effective_date": analysis_of[loan.pk].effective_date,
+                "reason": version_reason(analysis_of[loan.pk])[:100],
+                "period_start": old[loan.pk].period_start,
+                "is_current": True,
+                "created_at": now,
+            }
             for loan in loans
-        ]
+        ],
     )
+    copies, in_sql = [], connection.vendor == "postgresql"
     installments, loan_rows, account_rows, refunds = [], [], [], []
-    for loan, version in zip(loans, versions, strict=True):
+    for loan, version_id in zip(loans, versions, strict=True):
         d = decided[loan.pk]
         analysis = analysis_of[loan.pk]
         rows, changed = new_schedule_rows(d.gathered, d.payments, d.regular)
-        installments.extend({"schedule_version_id": version.pk, **row} for row in rows)
-        fields = loan_changes(loan, d.gathered, version.pk, changed)
+        if in_sql:
+            copies.append((d.gathered.version.pk, version_id, d))
+        else:
+            installments.extend({"schedule_version_id": version_id, **row} for row in rows)
+        fields = loan_changes(loan, d.gathered, version_id, changed)
         loan_rows.append(
             (
                 loan.pk,
@@ -226,7 +243,10 @@ def _apply(loans, decided, analysis_of, business_date, actor, activity) -> None:
                 (account, refund_entry(amount, analysis, business_date, actor))
                 for account, amount in refund_shares(d.gathered.accounts, d.refund)
             )
-    bulk_insert(Installment, installments)
+    if in_sql:
+        _copy_rows_in_sql(copies)
+    else:
+        bulk_insert(Installment, installments)
     bulk_update(Loan, ("carry", "next_due_amount"), loan_rows)
     bulk_update(
         EscrowAccount, ("monthly_amount", "last_analysis_date", "next_analysis_date"), account_rows
@@ -237,7 +257,7 @@ def _apply(loans, decided, analysis_of, business_date, actor, activity) -> None:
             account.balance -= values["amount"]
 
 
-def _store_statements(loans, decided, analysis_of, actor, label, business_date, activity):
+def _store_statements(loans, decided, analysis_of, actor, label, business_date, activity, now):
     """The annual statements of the loans not exempt, stored to render on download."""
     loans = [loan for loan in loans if not decided[loan.pk].result.exempt]
     if not loans:
@@ -251,32 +271,76 @@ def _store_statements(loans, decided, analysis_of, actor, label, business_date, 
         .annotate(last=Max("pk"))
         .values_list("account__loan_id", "last")
     )
-    documents = LoanDocument.objects.bulk_create(
-        [
-            LoanDocument(
-                loan=loan,
-                kind=LoanDocument.Kind.ESCROW_STATEMENT,
-                title=statement_title(analysis_of[loan.pk])[:200],
-                filename=statement_filename(loan, analysis_of[loan.pk])[:200],
-                renderer=RENDERER,
-                render_data=statement_snapshot(
-                    analysis_of[loan.pk],
-                    sum((a.balance for a in accounts[loan.pk]), ZERO),
-                    through.get(loan.pk),
-                ),
-                actor_label=label,
-            )
-            for loan in loans
-        ]
-    )
+    documents = [
+        {
+            "loan_id": loan.pk,
+            "kind": LoanDocument.Kind.ESCROW_STATEMENT,
+            "title": statement_title(analysis_of[loan.pk])[:200],
+            "filename": statement_filename(loan, analysis_of[loan.pk])[:200],
+            "content_type": "application/pdf",
+            "content": b"",
+            "size": 0,
+            "renderer": RENDERER,
+            "render_data": statement_snapshot(
+                analysis_of[loan.pk],
+                sum((a.balance for a in accounts[loan.pk]), ZERO),
+                through.get(loan.pk),
+            ),
+            "actor_label": label,
+            "created_at": now,
+        }
+        for loan in loans
+    ]
+    ids = bulk_insert_with_ids(LoanDocument, documents)
     activity.extend(
         {
             "actor": actor,
             "action": "loan.document_stored",
-            "summary": f"{document.title} stored in the loan's documents",
+            "summary": f"{document['title']} stored in the loan's documents",
             "target": loan,
-            "details": {"document_id": document.pk, "kind": document.kind},
+            "details": {"document_id": pk, "kind": document["kind"]},
             "business_date": business_date,
         }
-        for loan, document in zip(loans, documents, strict=True)
+        for loan, document, pk in zip(loans, documents, ids, strict=True)
     )
+
+
+# On PostgreSQL the new versions' rows are copied from the old ones in one statement, the
+# new escrow set as ``new_schedule_rows`` sets it: from the computation year's first
+# installment on, rows not billed take the escrow of their month of the year (the 13th
+# entry, the regular payment, after it); the rest are copied as they are.
+_SQL_COPIED = [f for f in COPIED if f not in ("escrow", "total")]
+# Column names come from schedule_versions.COPIED, never from input.
+COPY_ROWS_SQL = """
+INSERT INTO loans_installment (schedule_version_id, escrow, total, {columns})
+SELECT m.new_id,
+       CASE WHEN changes THEN e.escrow ELSE i.escrow END,
+       CASE WHEN changes THEN i.principal + i.interest + i.fees + e.escrow ELSE i.total END,
+       {copied}
+FROM jsonb_to_recordset(%s::jsonb) AS m(old_id bigint, new_id bigint, first_due date,
+                                         escrow jsonb)
+JOIN loans_installment AS i ON i.schedule_version_id = m.old_id
+CROSS JOIN LATERAL (
+    SELECT NOT i.billed AND i.due_date >= m.first_due AS changes,
+           (m.escrow ->> LEAST(
+               (EXTRACT(YEAR FROM i.due_date) - EXTRACT(YEAR FROM m.first_due)) * 12
+               + EXTRACT(MONTH FROM i.due_date) - EXTRACT(MONTH FROM m.first_due),
+               12)::int)::numeric AS escrow
+) AS e
+""".format(  # noqa: S608
+    columns=", ".join(_SQL_COPIED), copied=", ".join(f"i.{name}" for name in _SQL_COPIED)
+)
+
+
+def _copy_rows_in_sql(copies: list[tuple[int, int, Decided]]) -> None:
+    mapping = [
+        {
+            "old_id": old_id,
+            "new_id": new_id,
+            "first_due": d.year_start.isoformat(),
+            "escrow": [str(p) for p in d.payments] + [str(d.regular)],
+        }
+        for old_id, new_id, d in copies
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(COPY_ROWS_SQL, [json.dumps(mapping)])

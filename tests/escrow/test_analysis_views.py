@@ -114,3 +114,31 @@ def test_batch_detail_lists_failures(escrow_loan, ops_client, django_capture_on_
     assert job.state == JobRun.State.SUCCEEDED
     again = ops_client.post(f"{BATCH}{job.pk}/resume/", follow=True)
     assert b"nothing to resume" in again.content
+
+
+def test_a_batch_statement_shows_on_download_then_downloads_as_pdf(
+    escrow_loan, ops_client, django_capture_on_commit_callbacks
+):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from loans.models import LoanDocument
+
+    loan = escrow_loan()
+    with django_capture_on_commit_callbacks(execute=True):
+        ops_client.post(BATCH, {"start_date": "2025-01-01", "end_date": "2025-01-31"})
+    document = LoanDocument.objects.get(loan=loan)
+    tab = ops_client.get(f"/loans/{loan.loan_number}/documents/", HTTP_HX_REQUEST="true")
+    assert b"on download" in tab.content
+    response = ops_client.get(f"/loans/{loan.loan_number}/documents/{document.pk}/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(response.content)).pages)
+    assert loan.loan_number in text
+    analysis = EscrowAnalysis.objects.get(loan=loan)
+    assert f"{analysis.new_monthly_payment:,}" in text or str(analysis.new_monthly_payment) in text
+    document.refresh_from_db()
+    assert document.size == len(response.content)
+    assert b"on download" not in ops_client.get(
+        f"/loans/{loan.loan_number}/documents/", HTTP_HX_REQUEST="true"
+    ).content

@@ -59,7 +59,7 @@ from loans.models import Installment, Loan, LoanDocument, ScheduleVersion
 from loans.services.catch_up import is_behind
 from loans.services.schedule_versions import COPIED
 from servicing.activity import actor_label, record_activities
-from servicing.bulk import bulk_insert, bulk_insert_with_ids, bulk_update
+from servicing.bulk import asynchronous_commit, bulk_insert, bulk_insert_with_ids, bulk_update
 from servicing.errors import DomainError
 from servicing.money import ZERO
 from servicing.tenant import get_tenant_settings
@@ -84,6 +84,7 @@ def analyze_chunk(
     out = ChunkResult()
     actor = job.started_by
     with transaction.atomic():
+        asynchronous_commit()  # a lost chunk is analyzed again when the batch resumes
         seen = set(
             EscrowBatchItem.objects.filter(job_run=job, loan_id__in=loan_ids).values_list(
                 "loan_id", flat=True

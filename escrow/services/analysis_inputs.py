@@ -77,9 +77,17 @@ def gather(loan: Loan, *, effective_date: dt.date, business_date: dt.date) -> Ga
     )
 
 
-def read_facts(loans: list[Loan], *, rows: tuple[str, ...] = ROW_FIELDS) -> dict[int, LoanFacts]:
+def read_facts(
+    loans: list[Loan],
+    *,
+    rows: tuple[str, ...] = ROW_FIELDS,
+    window: tuple[dt.date, dt.date] | None = None,
+) -> dict[int, LoanFacts]:
     """Each loan's ``LoanFacts`` in a fixed number of queries, whatever the number of loans;
-    its schedule rows with the columns ``rows``."""
+    its schedule rows with the columns ``rows``. With ``window`` (business date, effective
+    date; PostgreSQL, ``NARROW`` rows) only the rows the inputs and the next due amount
+    read: due after the earlier of the two dates, up to the year's first installment or
+    the loan's next due date."""
     ids = [loan.pk for loan in loans]
     by_id = {loan.pk: loan for loan in loans}
     accounts: dict[int, list[EscrowAccount]] = {pk: [] for pk in ids}
@@ -96,12 +104,12 @@ def read_facts(loans: list[Loan], *, rows: tuple[str, ...] = ROW_FIELDS) -> dict
     }
     found: dict[int, list[dict]] = {pk: [] for pk in ids}
     loan_of = {v.pk: loan_id for loan_id, v in versions.items()}
-    for version_id, *values in (
-        Installment.objects.filter(schedule_version_id__in=list(loan_of))
-        .order_by("schedule_version_id", "number")
-        .values_list("schedule_version_id", *rows)
-    ):
-        found[loan_of[version_id]].append(dict(zip(rows, values, strict=True)))
+    if window is not None:
+        for loan_id, *values in _rows_in_window(loans, versions, window):
+            found[loan_id].append(dict(zip(NARROW, values, strict=True)))
+    else:
+        found = _all_rows(loan_of, rows, found)
+
     unscheduled = [
         a.pk
         for found in accounts.values()
@@ -121,6 +129,50 @@ def read_facts(loans: list[Loan], *, rows: tuple[str, ...] = ROW_FIELDS) -> dict
                 (day, amount)
             )
     return {pk: LoanFacts(accounts[pk], versions.get(pk), found[pk], withdrawals[pk]) for pk in ids}
+
+
+def _all_rows(loan_of: dict[int, int], rows: tuple[str, ...], found: dict) -> dict:
+    for version_id, *values in (
+        Installment.objects.filter(schedule_version_id__in=list(loan_of))
+        .order_by("schedule_version_id", "number")
+        .values_list("schedule_version_id", *rows)
+    ):
+        found[loan_of[version_id]].append(dict(zip(rows, values, strict=True)))
+    return found
+
+
+WINDOW_ROWS_SQL = """
+SELECT v.loan_id, i.number, i.due_date, i.billed, i.principal, i.interest, i.fees
+FROM unnest(%(loans)s::bigint[], %(versions)s::bigint[], %(next_due)s::date[])
+    AS v(loan_id, version_id, next_due)
+CROSS JOIN LATERAL (
+    SELECT min(due_date) AS due_date FROM loans_installment
+    WHERE schedule_version_id = v.version_id AND due_date > %(effective)s
+) AS first
+JOIN loans_installment AS i ON i.schedule_version_id = v.version_id
+    AND i.due_date > %(since)s
+    AND i.due_date <= GREATEST(first.due_date, v.next_due)
+ORDER BY v.loan_id, i.number
+"""
+
+
+def _rows_in_window(loans, versions, window) -> list[tuple]:
+    from django.db import connection
+
+    business_date, effective_date = window
+    current = [loan for loan in loans if loan.pk in versions]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            WINDOW_ROWS_SQL,
+            {
+                "loans": [loan.pk for loan in current],
+                "versions": [versions[loan.pk].pk for loan in current],
+                "next_due": [loan.next_due_date for loan in current],
+                "effective": effective_date,
+                "since": min(business_date, effective_date),
+            },
+        )
+        return cursor.fetchall()
 
 
 def build(

@@ -48,7 +48,7 @@ from escrow.services.analysis import (
     refund_shares,
     version_reason,
 )
-from escrow.services.analysis_inputs import NARROW, ROW_FIELDS, build, read_facts
+from escrow.services.analysis_inputs import NARROW, build, read_facts
 from escrow.statements import (
     RENDERER,
     statement_filename,
@@ -97,8 +97,13 @@ def analyze_chunk(
         )
         out.left = [loan.pk for loan in loans if is_behind(loan, business_date)]
         loans = [loan for loan in loans if loan.pk not in out.left]
-        # On PostgreSQL the rows are copied in SQL: only the columns the inputs need.
-        facts = read_facts(loans, rows=NARROW if connection.vendor == "postgresql" else ROW_FIELDS)
+        # On PostgreSQL the new versions' rows are copied in SQL: only the rows and columns
+        # the inputs and the next due amount need are read.
+        facts = (
+            read_facts(loans, rows=NARROW, window=(business_date, effective_date))
+            if connection.vendor == "postgresql"
+            else read_facts(loans)
+        )
         cushion = get_tenant_settings().default_cushion_months
         decided: dict[int, Decided] = {}
         for loan in loans:

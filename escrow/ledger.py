@@ -47,24 +47,22 @@ def post(
     details: dict | None = None,
 ) -> EscrowEntry:
     """Append a row and move ``account.balance`` by its effect (loan locked by the caller)."""
-    if amount <= 0:
-        raise ValueError("an escrow ledger row's amount is positive; its kind gives the sign")
-    entry = EscrowEntry.objects.create(
-        account=account,
+    entry = _entry(
+        account,
         kind=kind,
         amount=amount,
         effective_date=effective_date,
         business_date=business_date,
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=actor_label(actor),
-        note=note[:500],
-        payee=payee[:200],
+        actor=actor,
+        note=note,
+        payee=payee,
         item=item,
         counterparty=counterparty,
         loan_entry=loan_entry,
         reversal_of=reversal_of,
-        details=details or {},
+        details=details,
     )
+    entry.save(force_insert=True)
     # In the database, not from the instance: a caller's copy may predate a row another
     # service posted in the same transaction (a loan payment's escrow part, its listener).
     EscrowAccount.objects.filter(pk=account.pk).update(
@@ -106,8 +104,12 @@ def _entry(
     note: str = "",
     payee: str = "",
     item=None,
+    counterparty: EscrowAccount | None = None,
+    loan_entry=None,
+    reversal_of: EscrowEntry | None = None,
     details: dict | None = None,
 ) -> EscrowEntry:
+    """An unsaved row (``post``'s checks and truncations)."""
     if amount <= 0:
         raise ValueError("an escrow ledger row's amount is positive; its kind gives the sign")
     return EscrowEntry(
@@ -121,6 +123,9 @@ def _entry(
         note=note[:500],
         payee=payee[:200],
         item=item,
+        counterparty=counterparty,
+        loan_entry=loan_entry,
+        reversal_of=reversal_of,
         details=details or {},
     )
 

@@ -186,18 +186,9 @@ def _apply(
         for name, value in fields.items():
             setattr(loan, name, value)
         loan.save(update_fields=list(fields))
-    amounts = account_amounts(decided)
-    next_date = next_analysis_date(analysis.effective_date)
-    for account in gathered.accounts:
-        before = {
-            "monthly_amount": account.monthly_amount,
-            "last_analysis_date": account.last_analysis_date,
-        }
-        account.monthly_amount = amounts[account.pk]
-        account.last_analysis_date = analysis.effective_date
-        account.next_analysis_date = next_date
-        account.save(update_fields=["monthly_amount", "last_analysis_date", "next_analysis_date"])
-        record_activity(**account_activity(account, before, actor, business_date))
+    for account, activity in analyzed_accounts(decided, analysis, actor, business_date):
+        account.save(update_fields=list(ACCOUNT_FIELDS))
+        record_activity(**activity)
     if decided.refund > 0:
         for account, amount in refund_shares(gathered.accounts, decided.refund):
             ledger.post(account, **refund_entry(amount, analysis, business_date, actor))
@@ -211,9 +202,28 @@ def next_analysis_date(effective_date: dt.date) -> dt.date:
     return add_months(effective_date, 12)
 
 
-def account_amounts(decided: Decided) -> dict[int, Decimal]:
-    """The regular new payment split over the accounts by their year's disbursements."""
-    return split_by_weight(decided.regular, decided.gathered.by_account)
+ACCOUNT_FIELDS = ("monthly_amount", "last_analysis_date", "next_analysis_date")
+
+
+def analyzed_accounts(
+    decided: Decided, analysis: EscrowAnalysis, actor, business_date
+) -> list[tuple[EscrowAccount, dict]]:
+    """The accounts as Update leaves them (``ACCOUNT_FIELDS`` set on the instances, not
+    saved): the regular new payment split by their year's disbursements, the analysis
+    dates; with each its ``record_activity`` arguments."""
+    amounts = split_by_weight(decided.regular, decided.gathered.by_account)
+    next_date = next_analysis_date(analysis.effective_date)
+    out = []
+    for account in decided.gathered.accounts:
+        before = {
+            "monthly_amount": account.monthly_amount,
+            "last_analysis_date": account.last_analysis_date,
+        }
+        account.monthly_amount = amounts[account.pk]
+        account.last_analysis_date = analysis.effective_date
+        account.next_analysis_date = next_date
+        out.append((account, account_activity(account, before, actor, business_date)))
+    return out
 
 
 def account_activity(account: EscrowAccount, before: dict, actor, business_date) -> dict:

@@ -35,15 +35,14 @@ from django.utils import timezone
 from escrow import ledger
 from escrow.models import EscrowAccount, EscrowAnalysis, EscrowBatchItem, EscrowEntry
 from escrow.services.analysis import (
+    ACCOUNT_FIELDS,
     Decided,
-    account_activity,
-    account_amounts,
     analysis_values,
+    analyzed_accounts,
     analyzed_summary,
     decide,
     loan_changes,
     new_schedule_rows,
-    next_analysis_date,
     refund_entry,
     refund_shares,
     version_reason,
@@ -230,20 +229,9 @@ def _apply(loans, decided, analysis_of, business_date, actor, activity, now) -> 
                 fields.get("next_due_amount", loan.next_due_amount),
             )
         )
-        amounts = account_amounts(d)
-        next_date = next_analysis_date(analysis.effective_date)
-        for account in d.gathered.accounts:
-            before = {
-                "monthly_amount": account.monthly_amount,
-                "last_analysis_date": account.last_analysis_date,
-            }
-            account.monthly_amount = amounts[account.pk]
-            account.last_analysis_date = analysis.effective_date
-            account.next_analysis_date = next_date
-            account_rows.append(
-                (account.pk, account.monthly_amount, analysis.effective_date, next_date)
-            )
-            activity.append(account_activity(account, before, actor, business_date))
+        for account, entry in analyzed_accounts(d, analysis, actor, business_date):
+            account_rows.append((account.pk, *(getattr(account, f) for f in ACCOUNT_FIELDS)))
+            activity.append(entry)
         if d.refund > 0:
             refunds.extend(
                 (account, refund_entry(amount, analysis, business_date, actor))
@@ -254,9 +242,7 @@ def _apply(loans, decided, analysis_of, business_date, actor, activity, now) -> 
     else:
         bulk_insert(Installment, installments)
     bulk_update(Loan, ("carry", "next_due_amount"), loan_rows)
-    bulk_update(
-        EscrowAccount, ("monthly_amount", "last_analysis_date", "next_analysis_date"), account_rows
-    )
+    bulk_update(EscrowAccount, ACCOUNT_FIELDS, account_rows)
     if refunds:
         ledger.post_many(refunds)
         for account, values in refunds:  # the instances' balances, as ``post`` leaves them

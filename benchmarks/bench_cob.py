@@ -120,7 +120,10 @@ def generate(n: int, templates: int, payments: int) -> int:
     c.note(f"boarded {templates} templates through the service in {t[0]:.1f} s")
     with c.stopwatch() as t:
         for k, template in enumerate(boarded):
-            c.clone_loans(template, per_template - 1, prefix=f"G{k:02d}")
+            # The last template takes the remainder: exactly n loans.
+            extra = n - per_template * templates if k == templates - 1 else 0
+            copies = max(0, per_template - 1 + extra)
+            c.clone_loans(template, copies, prefix=f"G{k:02d}")
     with connection.cursor() as cursor:
         # Each copy's carry names its own schedule version.
         cursor.execute(
@@ -129,7 +132,7 @@ def generate(n: int, templates: int, payments: int) -> int:
             "AND l.carry IS NOT NULL"
         )
         cursor.execute("VACUUM ANALYZE")
-    c.note(f"copied them to {per_template * templates} loans in {t[0]:.0f} s")
+    c.note(f"copied them to {max(n, templates)} loans in {t[0]:.0f} s")
     return Loan.objects.filter(status=Loan.Status.OPEN).count()
 
 

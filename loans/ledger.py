@@ -149,7 +149,7 @@ def post_entries(loan: Loan, entries: list[dict]) -> None:
         rows.append(
             {
                 "loan_id": loan.pk,
-                "kind": kind,
+                "kind": str(kind),  # a plain str: COPY formats a column of one type at once
                 "effective_date": entry["effective_date"],
                 "business_date": entry["business_date"],
                 "posted_at": now,
@@ -170,10 +170,14 @@ def post_entries(loan: Loan, entries: list[dict]) -> None:
 
 
 def reversal_of(entry: LedgerEntry, *, business_date: dt.date, actor=None, note: str = "") -> dict:
-    """The ``post_entries`` row that undoes ``entry`` (same split, opposite effect)."""
+    """The ``post_entries`` row that undoes ``entry`` (same split, opposite effect).
+
+    ``entry``: a ``LedgerEntry`` or a row read as a tuple with its ``pk``, ``kind``,
+    ``effective_date`` and ``split()`` (``loans.services.replay.EventRow``).
+    """
     if entry.kind not in REVERSAL_KIND:
         raise DomainError(
-            "not_reversible", f"A {entry.get_kind_display().lower()} cannot be reversed."
+            "not_reversible", f"A {Kind(entry.kind).label.lower()} cannot be reversed."
         )
     return {
         "kind": REVERSAL_KIND[entry.kind],

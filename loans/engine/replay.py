@@ -240,6 +240,8 @@ class _Run:
         self._window_units: dict[int, tuple[tuple[int, int], ...]] = {}
         self.default = DefaultRun(terms.default, terms.day_count) if terms.default else None
         self.carried = ZERO
+        self._settled = 0  # bills before this index are billed and owe nothing (``open_bills``)
+        self._settled_principal = ZERO  # their unpaid principal added up
 
     @classmethod
     def resume(cls, terms: LoanTerms, state: LoanState) -> _Run:
@@ -300,6 +302,25 @@ class _Run:
             escrow=self.escrow,
         )
 
+    def open_bills(self) -> tuple[int, list[Bill]]:
+        """(start, the bills from ``start`` a payment or default interest may look at).
+
+        Every bill before ``start`` is billed and owes nothing (``unpaid > 0`` is false)
+        and never will again in this run: money only goes to a bill that owes, and only
+        the bill at the cursor is billed next. So a payment on a long schedule looks at
+        the bills still owing, not at every bill paid years ago (nor at those not billed).
+        """
+        bills = self.bills
+        if not SETTLED_BILLS:
+            return 0, list(bills)
+        end = len(bills) if self.cursor is None else self.cursor
+        start = self._settled
+        while start < end and bills[start].billed and not bills[start].unpaid > 0:
+            self._settled_principal += bills[start].unpaid_principal
+            start += 1
+        self._settled = start
+        return start, bills[start:end]
+
     @property
     def current(self) -> int | None:
         """Index of the first installment not billed yet (rows are in due-date order)."""
@@ -325,9 +346,11 @@ class _Run:
                 interest = row.fixed_interest  # recognized when billed, never accrued daily
                 self.interest += interest
                 self._recognize(day, interest)
-            # Billed rows are the ones before the cursor (rows bill in order).
-            unbilled = self.principal - sum(
-                (b.unpaid_principal for b in self.bills[:index] if b.billed), ZERO
+            # Billed rows are the ones before the cursor (rows bill in order); the settled
+            # ones' unpaid principal is kept added up (exact: cents in Decimal).
+            owing = self.open_bills()[1]
+            unbilled = self.principal - (
+                self._settled_principal + sum((b.unpaid_principal for b in owing if b.billed), ZERO)
             )
             if index == len(self.bills) - 1:
                 principal = unbilled  # the last row takes what is left
@@ -335,7 +358,16 @@ class _Run:
                 principal = ZERO
             else:
                 principal = min(unbilled, max(ZERO, row.payment - (interest - carried_in)))
-            self.bills[index] = replace(bill, billed=True, principal=principal, interest=interest)
+            # Bill(...), not dataclasses.replace: the same bill, built without the generic copy
+            self.bills[index] = Bill(
+                bill.number,
+                bill.due_date,
+                True,
+                principal,
+                interest,
+                bill.paid_principal,
+                bill.paid_interest,
+            )
             self._next_period(index)
 
     def _next_period(self, index: int) -> None:
@@ -371,9 +403,11 @@ class _Run:
             return
         if event.kind != "payment":
             raise ValueError(f"unknown event kind {event.kind!r}")
+        # Only billed bills that owe take money: the same allocation as over all the bills.
+        start, owing = self.open_bills()
         result = allocate(
             amount,
-            bills=self.bills,
+            bills=owing,
             fees=max(ZERO, self.fees - to_decimal(event.fees_reserved)),
             additional_interest=self.additional,
             escrow=self.escrow,
@@ -381,7 +415,7 @@ class _Run:
             prepay_to_principal=self.terms.prepay_to_principal,
             principal_outstanding=self.principal,
         )
-        self.bills = list(result.bills)
+        self.bills[start : start + len(owing)] = result.bills
         self.fees -= result.split["fees"]
         self.additional -= result.split["additional_interest"]
         self.interest -= result.split["interest"]
@@ -432,11 +466,11 @@ class _Run:
         run = self.default
         if run is None or not self.accruing:
             return False
-        return run.live or any(b.billed and b.unpaid > 0 for b in self.bills[: self.cursor])
+        return run.live or any(b.billed and b.unpaid > 0 for b in self.open_bills()[1])
 
     def accrue_default(self, day: date) -> None:
         """accrual.md "Default (penal) interest": the day's additional interest."""
-        amount = self.default.accrue(day, self.bills[: self.cursor], self.principal)
+        amount = self.default.accrue(day, self.open_bills()[1], self.principal)
         self.additional += amount
 
     def rate(self, index: int) -> Decimal:
@@ -498,14 +532,15 @@ class _Run:
             return
         cents, summed, posted = int(cents), int(summed), int(posted)
         denominator = 10**8 * basis
-        total = 0
+        twice_rate, twice_denominator = 2 * rate_units, 2 * denominator
+        posted_before = posted
         amounts = []
         for unit in units:
             summed += cents * unit
-            through = (2 * rate_units * summed + denominator) // (2 * denominator)
+            through = (twice_rate * summed + denominator) // twice_denominator
             amounts.append(through - posted)
-            total += through - posted
             posted = through
+        total = posted - posted_before
         if summed or basis in self.period_sums:
             self.period_sums[basis] = Decimal(summed).scaleb(-2)
         self.period_posted = Decimal(posted).scaleb(-2)
@@ -515,9 +550,8 @@ class _Run:
         for amount in set(amounts):
             decimals[amount] = Decimal(amount).scaleb(-2)
         first = start.toordinal()
-        self.accruals.extend(
-            (date.fromordinal(first + k), decimals[amount]) for k, amount in enumerate(amounts)
-        )
+        days = map(date.fromordinal, range(first, first + len(amounts)))
+        self.accruals.extend(zip(days, map(decimals.__getitem__, amounts), strict=True))
 
     def _integer_span(self, start: date, stop: date) -> tuple[int, list[int], int] | None:
         """(basis, each day's units, rate in millionths of a percent) when [start, stop)
@@ -544,6 +578,8 @@ def _integral(value: Decimal) -> bool:
 
 # Off: every day through ``accrue`` (tests compare the two).
 INTEGER_SPANS = True
+# Off: payments, billing and default interest look at every bill (tests compare the two).
+SETTLED_BILLS = True
 
 
 class _Windows:
@@ -588,8 +624,8 @@ def reserve_waived_fees(events: list[Event]) -> list[Event]:
             needed += to_decimal(event.amount)
         elif event.kind == "fee":
             needed = max(ZERO, needed - to_decimal(event.amount))
-        elif event.kind == "payment":
-            event = replace(event, fees_reserved=needed)
+        elif event.kind == "payment" and event.fees_reserved != needed:
+            event = replace(event, fees_reserved=needed)  # (most reserve nothing: kept as is)
         out.append(event)
     return out[::-1]
 

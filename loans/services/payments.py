@@ -124,9 +124,10 @@ def post_payment(
         schedule = load_schedule(loan)
         hierarchy = hierarchy or loan.payment_hierarchy
         event = Event(NEW, "payment", effective_date, amount, hierarchy)
-        opened = opened_state(loan, schedule, business_date)
-        same_day = opened is not None and effective_date == business_date
-        if same_day:
+        opened = None
+        if effective_date == business_date:  # a backdated one replays: no opening to read
+            opened = opened_state(loan, schedule, business_date)
+        if opened is not None:
             # The common case: the payment is the last event of the business date, so it
             # continues from the day's opening state; no earlier split can change.
             state = replay(schedule.terms, [event], business_date, since=opened)

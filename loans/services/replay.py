@@ -20,6 +20,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.db.models import OuterRef, Q, Subquery, Sum
 
@@ -39,6 +40,7 @@ from loans.engine.replay import (
     reserve_waived_fees,
 )
 from loans.models import AccrualStatusChange, Installment, LedgerEntry, Loan
+from loans.models.ledger import BUCKETS
 from loans.registry import ESCROW_LISTENERS
 from loans.selectors import current_schedule_version
 from servicing.bulk import bulk_update
@@ -137,22 +139,53 @@ def loan_terms(loan: Loan) -> LoanTerms:
     return load_schedule(loan).terms
 
 
+class EventRow(NamedTuple):
+    """An event's ledger row as the replay reads it (a tuple, not a model instance: a
+    backdated replay reads every payment of the loan): what it applies, its split, and
+    what a re-post copies. ``reversal_id``: the row reversing it, None while it stands."""
+
+    pk: int
+    kind: str
+    effective_date: dt.date
+    posted_at: dt.datetime
+    replayed_from_id: int | None
+    amount: Decimal
+    principal: Decimal
+    interest: Decimal
+    additional_interest: Decimal
+    fees: Decimal
+    escrow: Decimal
+    excess: Decimal
+    note: str
+    external_reference: str
+    details: dict
+    reversal_id: int | None
+
+    def split(self) -> dict[str, Decimal]:
+        """As ``LedgerEntry.split``."""
+        return {bucket: getattr(self, bucket) for bucket in BUCKETS}
+
+
 def events_in_force(loan: Loan, *, extra: list[Event] = ()) -> tuple[list[Event], dict]:
     """Payments not reversed, fees and waivers, in (effective date, posted, id) order.
 
     A re-posted (replayed) payment keeps the place of the payment it replaces.
-    Returns the events and the ledger rows they came from, by ref.
+    Returns the events and the ledger rows they came from (``EventRow``), by ref.
     """
     # One query: every event row with whether it was reversed (reversed payments are
     # still needed to find a re-posted payment's first posting).
     rows = list(
-        loan.ledger_entries.filter(kind__in=EVENT_KINDS)
-        .annotate(reversal_id=ledger_reversal_id())
-        .order_by("id")
+        map(
+            EventRow._make,
+            loan.ledger_entries.filter(kind__in=EVENT_KINDS)
+            .annotate(reversal_id=ledger_reversal_id())
+            .order_by("id")
+            .values_list(*EventRow._fields),
+        )
     )
     by_id = {row.pk: row for row in rows if row.kind == Kind.PAYMENT}
 
-    def root(row: LedgerEntry) -> LedgerEntry:
+    def root(row: EventRow) -> EventRow:
         while row.replayed_from_id and row.replayed_from_id in by_id:
             row = by_id[row.replayed_from_id]
         return row
@@ -170,10 +203,10 @@ def events_in_force(loan: Loan, *, extra: list[Event] = ()) -> tuple[list[Event]
     events.extend(extra)
     events.sort(key=lambda e: e.effective_date)  # stable: same-day order is kept
     events = reserve_waived_fees(events)  # a posted waiver's amount never changes
-    return events, {str(row.pk): row for _, row in keyed if isinstance(row, LedgerEntry)}
+    return events, {str(row.pk): row for _, row in keyed if isinstance(row, EventRow)}
 
 
-def _event(row: LedgerEntry | AccrualStatusChange) -> Event:
+def _event(row: EventRow | AccrualStatusChange) -> Event:
     if isinstance(row, AccrualStatusChange):
         kind = "accrual_stop" if row.non_accrual else "accrual_resume"
         return Event(
@@ -404,8 +437,26 @@ def _finish(
 
 
 def _repost_changed_payments(loan, state: LoanState, rows: dict, business_date, actor) -> None:
-    changed = _reverse_changed_payments(loan, state, rows, business_date, actor)
-    _repost_payments(loan, state, changed, business_date, actor)
+    """Reverse and re-post the payments whose split the replay changed: one INSERT, every
+    reversal before any re-post (see ``_reverse_changed_payments``)."""
+    changed = _changed_payments(state, rows)
+    ledger.post_entries(
+        loan,
+        [
+            *_reversals(changed, business_date, actor),
+            *_reposts(state, changed, business_date, actor),
+        ],
+    )
+
+
+def _changed_payments(state: LoanState, rows: dict) -> dict:
+    """The payment rows (by ref) whose split the replay changed."""
+    splits = dict(state.splits)  # ``split_of`` once per payment would rebuild it each time
+    return {
+        ref: row
+        for ref, row in rows.items()
+        if row.kind == Kind.PAYMENT and dict(splits[ref]) != row.split()
+    }
 
 
 def _reverse_changed_payments(loan, state: LoanState, rows: dict, business_date, actor) -> dict:
@@ -415,47 +466,46 @@ def _reverse_changed_payments(loan, state: LoanState, rows: dict, business_date,
     old split still holds (or interest the true-up has not posted yet) and, taken one
     at a time, would make a balance negative on the way.
     """
-    changed = {
-        ref: row
-        for ref, row in rows.items()
-        if row.kind == Kind.PAYMENT and state.split_of(ref) != row.split()
-    }
-    # One INSERT; the reversed rows come from events_in_force (not reversed yet) and the
-    # one-to-one reversal_of column refuses a second reversal of any of them.
-    ledger.post_entries(
-        loan,
-        [
-            ledger.reversal_of(
-                row,
-                business_date=business_date,
-                actor=actor,
-                note="Replayed: split changed by a backdated event",
-            )
-            for row in changed.values()
-        ],
-    )
+    changed = _changed_payments(state, rows)
+    ledger.post_entries(loan, _reversals(changed, business_date, actor))
     return changed
+
+
+def _reversals(changed: dict, business_date, actor) -> list[dict]:
+    # The reversed rows come from events_in_force (not reversed yet) and the one-to-one
+    # reversal_of column refuses a second reversal of any of them.
+    return [
+        ledger.reversal_of(
+            row,
+            business_date=business_date,
+            actor=actor,
+            note="Replayed: split changed by a backdated event",
+        )
+        for row in changed.values()
+    ]
 
 
 def _repost_payments(loan, state: LoanState, changed: dict, business_date, actor) -> None:
     """Post the reversed payments again with their replayed split, linked as replayed."""
-    ledger.post_entries(
-        loan,
-        [
-            {
-                "kind": Kind.PAYMENT,
-                "effective_date": row.effective_date,
-                "business_date": business_date,
-                "split": state.split_of(ref),
-                "actor": actor,
-                "note": row.note,
-                "external_reference": row.external_reference,
-                "details": row.details,
-                "replayed_from": row,
-            }
-            for ref, row in changed.items()
-        ],
-    )
+    ledger.post_entries(loan, _reposts(state, changed, business_date, actor))
+
+
+def _reposts(state: LoanState, changed: dict, business_date, actor) -> list[dict]:
+    splits = dict(state.splits)
+    return [
+        {
+            "kind": Kind.PAYMENT,
+            "effective_date": row.effective_date,
+            "business_date": business_date,
+            "split": dict(splits[ref]),
+            "actor": actor,
+            "note": row.note,
+            "external_reference": row.external_reference,
+            "details": row.details,
+            "replayed_from": row,
+        }
+        for ref, row in changed.items()
+    ]
 
 
 # (ledger kind, bucket, the state's daily rows, the state's total, adjustment note)
@@ -479,39 +529,35 @@ def _post_accruals(
     loan, state: LoanState, closed_through, business_date, actor, *, since=None
 ) -> None:
     """Post the replay's accrual days not posted yet, regular and default interest; true
-    up the posted ones (see ``_post_kind``)."""
-    _post_kind(REGULAR, loan, state, closed_through, business_date, actor, since)
-    if loan_default_terms(loan) is not None or state.default_accrued:
-        # Default interest of a day is always that day's close of business (no fixed charge).
-        closed = max(loan.last_closed_date, business_date - dt.timedelta(days=1))
-        _post_kind(DEFAULT, loan, state, closed, business_date, actor, since)
+    up the posted ones.
 
-
-def _post_kind(accrual, loan, state, closed_through, business_date, actor, since) -> None:
-    """Post the days not posted yet of one kind of accrual; true up the posted ones.
-
-    Up to ``closed_through``. The true-up is one adjustment: what the replay accrued
+    Each kind up to its closed day. The true-up is one adjustment: what the replay accrued
     through that day (the state's total less the days after) minus what the ledger's
     accrual rows and earlier adjustments hold, less the rows posted now. ``since``: days
-    before it are settled (posted, and adjusted by earlier true-ups).
+    before it are settled (posted, and adjusted by earlier true-ups); a same-day event
+    (``since`` after the closed day) changes no posted day. Both kinds' totals are read
+    in one pass, before anything is posted (what is posted now is added here), and every
+    row goes in one INSERT, in the order: regular days, their adjustment, default days,
+    theirs.
     """
-    kind, bucket, rows_name, total_name, note = accrual
-    days = getattr(state, rows_name)
-    recent = [
-        (day, amount)
-        for day, amount in days
-        if day <= closed_through and (since is None or day >= since)
+    kinds = [(REGULAR, closed_through)]
+    if loan_default_terms(loan) is not None or state.default_accrued:
+        # Default interest of a day is always that day's close of business (no fixed charge).
+        kinds.append((DEFAULT, max(loan.last_closed_date, business_date - dt.timedelta(days=1))))
+    plans = [
+        (accrual, closed, _recent_days(getattr(state, accrual[2]), closed, since))
+        for accrual, closed in kinds
+        if since is None or since <= closed
     ]
-    if since is not None and since > closed_through:
-        return  # a same-day event: no posted day can change
-    accruals = loan.ledger_entries.filter(kind=kind)
-    if recent:
-        accruals = accruals.filter(effective_date__gte=recent[0][0])
-    posted_days = set(accruals.values_list("effective_date", flat=True))
-    new_rows = [(day, amount) for day, amount in recent if amount and day not in posted_days]
-    ledger.post_entries(
-        loan,
-        [
+    if not plans:
+        return
+    posted = _posted_days(loan, plans)
+    totals = _accrual_totals(loan, [accrual for accrual, _, _ in plans])
+    rows = []
+    for accrual, closed, recent in plans:
+        kind, bucket, rows_name, total_name, note = accrual
+        new_rows = [(day, amount) for day, amount in recent if amount and day not in posted[kind]]
+        rows.extend(
             {
                 "kind": kind,
                 "effective_date": day,
@@ -520,28 +566,61 @@ def _post_kind(accrual, loan, state, closed_through, business_date, actor, since
                 "actor": actor,
             }
             for day, amount in new_rows
-        ],
-    )
-    totals = loan.ledger_entries.aggregate(
-        posted=Sum(bucket, filter=Q(kind=kind)),
-        adjusted=Sum(bucket, filter=Q(kind=Kind.ACCRUAL_ADJUSTMENT)),
-    )
-    wanted = getattr(state, total_name) - sum(
-        (amount for day, amount in days if day > closed_through), ZERO
-    )
-    # Cents in, cents out (SQLite sums decimals as floats: rounding restores the cents).
-    ledger_total = round_cents(totals["posted"] or ZERO) + round_cents(totals["adjusted"] or ZERO)
-    difference = wanted - ledger_total
-    if difference:
-        ledger.post_entry(
-            loan,
-            kind=Kind.ACCRUAL_ADJUSTMENT,
-            effective_date=business_date,
-            business_date=business_date,
-            split={bucket: difference},
-            actor=actor,
-            note=note,
         )
+        wanted = getattr(state, total_name) - sum(
+            (amount for day, amount in getattr(state, rows_name) if day > closed), ZERO
+        )
+        # What the ledger will hold of this kind once the new days are in.
+        ledger_total = sum((round_cents(amount) for _, amount in new_rows), totals[kind])
+        difference = wanted - ledger_total
+        if difference:
+            rows.append(
+                {
+                    "kind": Kind.ACCRUAL_ADJUSTMENT,
+                    "effective_date": business_date,
+                    "business_date": business_date,
+                    "split": {bucket: difference},
+                    "actor": actor,
+                    "note": note,
+                }
+            )
+    ledger.post_entries(loan, rows)
+
+
+def _recent_days(days, closed_through, since) -> list[tuple[dt.date, Decimal]]:
+    """The replay's accrual days up to ``closed_through``, from ``since`` when given."""
+    return [
+        (day, amount)
+        for day, amount in days
+        if day <= closed_through and (since is None or day >= since)
+    ]
+
+
+def _posted_days(loan, plans) -> dict[str, set[dt.date]]:
+    """The days each kind has an accrual row for, from its first recent day on."""
+    posted = {}
+    for (kind, *_), _closed, recent in plans:
+        posted[kind] = set()
+        if recent:  # else no day to post: nothing to look up
+            rows = loan.ledger_entries.filter(kind=kind, effective_date__gte=recent[0][0])
+            posted[kind].update(rows.values_list("effective_date", flat=True))
+    return posted
+
+
+def _accrual_totals(loan, accruals) -> dict[str, Decimal]:
+    """What the ledger holds of each kind of accrual: its rows plus the adjustments of
+    its bucket (one pass over the loan's rows)."""
+    sums = {}
+    for kind, bucket, *_ in accruals:  # each kind has its own bucket
+        sums[f"{bucket}_posted"] = Sum(bucket, filter=Q(kind=kind))
+        sums[f"{bucket}_adjusted"] = Sum(bucket, filter=Q(kind=Kind.ACCRUAL_ADJUSTMENT))
+    totals = loan.ledger_entries.aggregate(**sums)
+    # Cents in, cents out (SQLite sums decimals as floats: rounding restores the cents).
+    return {
+        kind: round_cents(totals[f"{bucket}_posted"] or ZERO)
+        + round_cents(totals[f"{bucket}_adjusted"] or ZERO)
+        for kind, bucket, *_ in accruals
+    }
 
 
 def _write_projections(

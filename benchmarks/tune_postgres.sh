@@ -27,7 +27,7 @@ ALTER SYSTEM SET work_mem = '32MB';
 ALTER SYSTEM SET max_wal_size = '16GB';
 ALTER SYSTEM SET checkpoint_timeout = '30min';
 ALTER SYSTEM SET checkpoint_completion_target = '0.9';
-ALTER SYSTEM SET wal_compression = 'on';
+ALTER SYSTEM SET wal_compression = 'lz4';
 ALTER SYSTEM SET wal_buffers = '64MB';
 SQL
 fi

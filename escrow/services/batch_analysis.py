@@ -255,14 +255,10 @@ def _store_statements(loans, decided, analysis_of, actor, label, business_date, 
     if not loans:
         return
     accounts = {loan.pk: decided[loan.pk].gathered.accounts for loan in loans}
-    through = dict(
-        EscrowEntry.objects.filter(
-            account_id__in=[a.pk for found in accounts.values() for a in found]
-        )
-        .values("account__loan_id")
-        .annotate(last=Max("pk"))
-        .values_list("account__loan_id", "last")
-    )
+    # The last escrow ledger row of all: rows are only posted under their loan's lock, held
+    # here for every loan of the chunk, and any row posted later takes a higher id, so each
+    # statement shows its loan's rows up to now (one index probe, not a max a loan).
+    through = EscrowEntry.objects.aggregate(last=Max("pk"))["last"]
     documents = [
         {
             "loan_id": loan.pk,
@@ -276,7 +272,7 @@ def _store_statements(loans, decided, analysis_of, actor, label, business_date, 
             "render_data": statement_snapshot(
                 analysis_of[loan.pk],
                 sum((a.balance for a in accounts[loan.pk]), ZERO),
-                through.get(loan.pk),
+                through,
             ),
             "actor_label": label,
             "created_at": now,

@@ -52,11 +52,14 @@ def record_activities(entries: list[dict]) -> None:
     """Append many entries in one insert (``servicing.bulk.bulk_insert``): each dict holds
     ``record_activity``'s keyword arguments, ``business_date`` given. For batch work; the
     rows are those ``record_activity`` writes."""
+    from django.db import connection
     from django.utils import timezone
 
     from servicing.bulk import bulk_insert
 
     now = timezone.now()
+    # COPY takes the JSON text as it is: dumped once, not dumped, loaded and dumped again.
+    as_text = connection.vendor == "postgresql"
     rows = []
     for e in entries:
         values = _entry_values(
@@ -68,6 +71,7 @@ def record_activities(entries: list[dict]) -> None:
             e.get("after"),
             e.get("details"),
             e["business_date"],
+            as_text=as_text,
         )
         actor, content_type = values.pop("actor"), values.pop("content_type")
         values["actor_id"] = actor.pk if actor is not None else None
@@ -77,7 +81,10 @@ def record_activities(entries: list[dict]) -> None:
     bulk_insert(ActivityEntry, rows)
 
 
-def _entry_values(actor, action, summary, target, before, after, details, business_date) -> dict:
+def _entry_values(
+    actor, action, summary, target, before, after, details, business_date, *, as_text=False
+) -> dict:
+    """The entry's fields; ``as_text``: the details as JSON text (for COPY)."""
     payload = dict(details or {})
     if before is not None:
         payload["before"] = before
@@ -92,7 +99,7 @@ def _entry_values(actor, action, summary, target, before, after, details, busine
         "content_type": ContentType.objects.get_for_model(target) if target is not None else None,
         "object_id": str(target.pk) if target is not None else "",
         "object_repr": str(target)[:200] if target is not None else "",
-        "details": _jsonable(payload),
+        "details": json.dumps(payload, cls=DjangoJSONEncoder) if as_text else _jsonable(payload),
     }
 
 

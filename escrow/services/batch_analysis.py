@@ -91,6 +91,7 @@ def analyze_chunk(
         )
         loans = list(
             Loan.objects.select_for_update()
+            .defer("terms", "default_interest")  # JSON the analysis never reads
             .filter(pk__in=sorted(set(loan_ids) - seen))
             .order_by("pk")
         )

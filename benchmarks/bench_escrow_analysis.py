@@ -19,7 +19,7 @@ analysis equal to the engine's figures for the template, the reports stored).
 Target (issue): 100,000 loans with two escrow accounts each in <= 120 s, report included.
 
     .venv/bin/python benchmarks/bench_escrow_analysis.py [--n 100000] [--workers 2]
-        [--chunk 200] [--profile] [--keep]
+        [--chunk 500] [--profile] [--keep]
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ FIGURES = (
 def main() -> None:
     p = c.parser(__doc__.splitlines()[0], default_n=TARGET_N)
     p.add_argument("--workers", type=int, default=2, help="Celery workers (0: eager)")
-    p.add_argument("--chunk", type=int, default=200, help="ESCROW_ANALYSIS_CHUNK_SIZE")
+    p.add_argument("--chunk", type=int, default=500, help="ESCROW_ANALYSIS_CHUNK_SIZE")
     p.add_argument("--sample", type=int, default=10, help="loans analyzed alone (rolled back)")
     p.add_argument(
         "--reuse",

@@ -237,4 +237,4 @@ ESCROW_REFUND_MINIMUM = env_str("ESCROW_REFUND_MINIMUM", "1.00")
 # settings yet, so these apply to every loan.
 ESCROW_ANALYSIS_OPTIONS: dict = {}
 # Loans per Celery task of a batch analysis.
-ESCROW_ANALYSIS_CHUNK_SIZE = env_int("ESCROW_ANALYSIS_CHUNK_SIZE", 200)
+ESCROW_ANALYSIS_CHUNK_SIZE = env_int("ESCROW_ANALYSIS_CHUNK_SIZE", 500)

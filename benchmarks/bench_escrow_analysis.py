@@ -285,28 +285,14 @@ def settle_io() -> None:
 
 def expected_figures(template) -> dict:
     """The engine's figures for the template (every copy is the same loan), read-only."""
-    from escrow.engine.analysis import analyze
-    from escrow.rules import run_rules
-    from escrow.services.analysis import applied_payments
+    from escrow.services.analysis import analysis_values, decide
     from escrow.services.analysis_inputs import gather
 
     gathered = gather(template, effective_date=BUSINESS_DATE, business_date=BUSINESS_DATE)
-    result = analyze(gathered.inputs)
-    _outcomes, decision = run_rules(template, result)
-    _payments, regular = applied_payments(result, decision)
-    figures = {
-        "annual_disbursements": result.total_disbursements,
-        "monthly_payment": result.base_payment,
-        "cushion": result.cushion,
-        "required_starting_balance": result.required_balance,
-        "projected_starting_balance": result.starting_balance,
-        "surplus": result.surplus,
-        "shortage": result.shortage,
-        "deficiency": result.deficiency,
-        "low_point_month": result.low_point_month,
-        "new_monthly_payment": regular,
-        "exempt": result.exempt,
-    }
+    decided = decide(template, gathered)
+    result, regular = decided.result, decided.regular
+    stored = analysis_values(template, decided, True, BUSINESS_DATE, None, "")
+    figures = {name: stored[name] for name in FIGURES}
     actions = ", ".join(f"{a.code} {a.amount}" for a in result.actions) or "none"
     c.note(
         f"each loan: D {result.total_disbursements}, current escrow "

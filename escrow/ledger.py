@@ -30,43 +30,19 @@ REVERSAL_KIND = {
 }
 
 
-def post(
-    account: EscrowAccount,
-    *,
-    kind: str,
-    amount: Decimal,
-    effective_date: dt.date,
-    business_date: dt.date,
-    actor=None,
-    note: str = "",
-    payee: str = "",
-    item=None,
-    counterparty: EscrowAccount | None = None,
-    loan_entry=None,
-    reversal_of: EscrowEntry | None = None,
-    details: dict | None = None,
-) -> EscrowEntry:
-    """Append a row and move ``account.balance`` by its effect (loan locked by the caller)."""
-    entry = _entry(
-        account,
-        kind=kind,
-        amount=amount,
-        effective_date=effective_date,
-        business_date=business_date,
-        actor=actor,
-        note=note,
-        payee=payee,
-        item=item,
-        counterparty=counterparty,
-        loan_entry=loan_entry,
-        reversal_of=reversal_of,
-        details=details,
-    )
+def post(account: EscrowAccount, **values) -> EscrowEntry:
+    """Append a row and move ``account.balance`` by its effect (loan locked by the caller).
+
+    ``values``: the row's keyword arguments, as ``_entry`` takes them (kind, amount,
+    effective_date, business_date, and optionally actor, note, payee, item, counterparty,
+    loan_entry, reversal_of, details).
+    """
+    entry = _entry(account, **values)
     entry.save(force_insert=True)
     # In the database, not from the instance: a caller's copy may predate a row another
     # service posted in the same transaction (a loan payment's escrow part, its listener).
     EscrowAccount.objects.filter(pk=account.pk).update(
-        balance=F("balance") + BALANCE_EFFECT[kind] * amount
+        balance=F("balance") + BALANCE_EFFECT[entry.kind] * entry.amount
     )
     account.refresh_from_db(fields=["balance"])
     return entry

@@ -69,6 +69,22 @@ def test_ops_runs_a_batch_and_downloads_the_report(page, login, screenshot, escr
     expect(listing.get_by_role("link", name=f"job{job.pk}-fetched.pdf")).to_be_visible()
     screenshot("escrow-downloaded-reports")
 
+    # The batch stored each loan's annual statement to be rendered on its first download.
+    loan = loans[0]
+    page.goto(f"/loans/{loan.loan_number}/")
+    page.get_by_role("link", name="Documents").first.click()
+    documents = page.get_by_test_id("documents")
+    expect(documents).to_contain_text("Escrow account statement")
+    expect(documents).to_contain_text("on download")
+    screenshot("escrow-batch-statement-listed")
+    with page.expect_download(timeout=SLOW) as download_info:
+        page.get_by_test_id("document-download").first.click()
+    download = download_info.value
+    assert download.suggested_filename.startswith(f"escrow-statement-{loan.loan_number}-")
+    with open(download.path(), "rb") as handle:
+        assert handle.read(5) == b"%PDF-"
+    assert loan.documents.get().content  # rendered once, kept
+
 
 def test_loan_analysis_from_the_action_menu(page, login, screenshot, escrow_loan):
     loan = escrow_loan()

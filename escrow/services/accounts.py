@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import transaction
-
 from escrow import ledger
 from escrow.models import (
     ZERO,
@@ -33,6 +31,7 @@ from loans.models import Loan
 from servicing.activity import record_activity
 from servicing.business_date import get_business_date
 from servicing.errors import InvalidInput, NotFound
+from servicing.transactions import service_atomic
 
 EDITABLE = (
     "minimum_balance",
@@ -159,7 +158,7 @@ def create_account(
 
 def add_account(loan: Loan, *, category, actor=None, **fields) -> EscrowAccount:
     """Add Escrow on the loan page or API: the opening balance is money received today."""
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan = locked_open_loan(loan.pk)
         business_date = get_business_date()
         return create_account(
@@ -178,7 +177,7 @@ def _snapshot(account: EscrowAccount) -> dict:
 
 def add_subtype(account: EscrowAccount, *, name: str, actor=None) -> EscrowSubtype:
     name = clean_text(name, "name", max_length=100, required=True)
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan, account = locked_account(account)
         # Under the loan lock: no other request adds one meanwhile (the unique constraint
         # is the backstop).
@@ -201,7 +200,7 @@ def edit_account(account: EscrowAccount, *, actor=None, **fields) -> EscrowAccou
     if unknown:
         raise InvalidInput(f"Not editable: {', '.join(sorted(unknown))}.")
     values = _check_settings(fields)
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan, account = locked_account(account)
         before = _snapshot(account)
         changed = [name for name, value in values.items() if getattr(account, name) != value]
@@ -242,7 +241,7 @@ def add_item(
     account: EscrowAccount, *, payee, amount, due_date, frequency, actor=None
 ) -> DisbursementItem:
     """A bill the account pays (payee, amount, next due date, frequency)."""
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan, account = locked_account(account)
         values = _check_item(
             loan, {"payee": payee, "amount": amount, "due_date": due_date, "frequency": frequency}
@@ -263,7 +262,7 @@ def add_item(
 def edit_item(
     account: EscrowAccount, item_id: int, *, payee, amount, due_date, frequency, actor=None
 ) -> DisbursementItem:
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan, account = locked_account(account)
         item = _item_of(account, item_id)
         values = _check_item(
@@ -288,7 +287,7 @@ def edit_item(
 
 def deactivate_item(account: EscrowAccount, item_id: int, *, actor=None) -> DisbursementItem:
     """The item is no longer paid (kept for its history)."""
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan, account = locked_account(account)
         item = _item_of(account, item_id)
         if item.is_active:

@@ -24,6 +24,7 @@ from servicing.activity import record_activity
 from servicing.business_date import get_business_date
 from servicing.errors import DomainError, InvalidInput
 from servicing.money import ZERO, round_cents, split_by_weight
+from servicing.transactions import service_atomic
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -32,7 +33,7 @@ def assess_escrow(account: EscrowAccount, *, amount: Decimal, actor=None) -> Esc
     """Assess Escrow: ``amount`` owed into ``account`` from the business date."""
     if amount is None or amount <= 0:
         raise InvalidInput("An escrow assessment must be positive.", field="amount")
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan = lock_loan(account.loan_id)
         account = EscrowAccount.objects.select_related("category").get(pk=account.pk)
         business_date = get_business_date()

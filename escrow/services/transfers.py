@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import transaction
-
 from escrow import ledger
 from escrow.models import EscrowAccount, EscrowEntry
 from escrow.services.common import (
@@ -26,6 +24,7 @@ from escrow.services.common import (
 from servicing.activity import record_activity
 from servicing.business_date import get_business_date
 from servicing.errors import DomainError, InvalidInput
+from servicing.transactions import service_atomic
 
 Kind = EscrowEntry.Kind
 
@@ -50,7 +49,7 @@ def replenish_escrow(
         )
     amount = check_amount(amount)
     note = clean_text(note, "note", max_length=500)
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan, account = locked_account(account)
         business_date = get_business_date()
         check_date(loan, effective_date, business_date, "effective_date")
@@ -131,7 +130,7 @@ def reverse_replenishment(entry: EscrowEntry, *, reason: str, actor=None) -> Esc
     (both legs undone). A replenishment by a loan payment is undone by reversing that
     payment. Refused when the account no longer holds the money."""
     reason = clean_text(reason, "reason", max_length=400, required=True)
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan, account = locked_account(entry.account_id)
         entry = EscrowEntry.objects.select_related("account__category").get(pk=entry.pk)
         if entry.kind == Kind.REPLENISHED and entry.loan_entry_id is not None:

@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import transaction
-
 from escrow import ledger
 from escrow.models import DisbursementItem, EscrowAccount, EscrowEntry, Frequency
 from escrow.services.common import (
@@ -29,6 +27,7 @@ from loans.services.payments import post_payment, reverse_payment
 from servicing.activity import record_activity
 from servicing.business_date import get_business_date
 from servicing.errors import DomainError, InvalidInput
+from servicing.transactions import service_atomic
 
 Kind = EscrowEntry.Kind
 TOWARDS = ("item", "refund", "loan")
@@ -81,7 +80,7 @@ def withdraw(
         raise InvalidInput("An item is only chosen when paying towards an item.", field="item_id")
     amount = check_amount(amount)
     note = clean_text(note, "note", max_length=500)
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan, account = locked_account(account)
         business_date = get_business_date()
         check_date(loan, payment_date, business_date, "payment_date")
@@ -144,7 +143,7 @@ def reverse_withdrawal(entry: EscrowEntry, *, reason: str, actor=None) -> Escrow
     loan is reversed on the loan too (unless it already was). The item's due date is not
     moved back: the agent edits the item if the bill is still to be paid."""
     reason = clean_text(reason, "reason", max_length=400, required=True)
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan, account = locked_account(entry.account_id)
         entry = EscrowEntry.objects.get(pk=entry.pk)
         if entry.kind not in (Kind.WITHDRAWN, Kind.EXCESS_REFUND):

@@ -7,14 +7,13 @@ applies, so rebuilds and backdated events keep the non-accrual days, and in the 
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from loans.locks import lock_loan
 from loans.models import AccrualStatusChange, Loan
 from loans.services.replay import sync_loan
 from servicing.activity import actor_label, record_activity
 from servicing.business_date import get_business_date
 from servicing.errors import DomainError, InvalidInput
+from servicing.transactions import service_atomic
 
 
 def set_non_accrual(
@@ -24,7 +23,7 @@ def set_non_accrual(
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("Give the reason.", field="reason")
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan = lock_loan(loan.pk)
         if loan.status != Loan.Status.OPEN:
             raise DomainError(

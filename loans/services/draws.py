@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from loans import ledger
@@ -33,6 +33,7 @@ from servicing.errors import DomainError, InvalidInput, NotFound
 from servicing.money import ZERO
 from servicing.money import format_money as _money
 from servicing.tenant import get_tenant_settings
+from servicing.transactions import service_atomic
 
 Status = Draw.Status
 
@@ -69,7 +70,7 @@ def initiate_draw(
         raise InvalidInput("The fee must be less than the requested amount.", field="fee")
     external_id = (external_id or "").strip()
     try:
-        with transaction.atomic(durable=True):
+        with service_atomic():
             loan, line = _locked_line(loan)
             business_date = get_business_date()
             if line.status != CreditLine.Status.ACTIVE:
@@ -151,7 +152,7 @@ def approve_draw(loan: Loan, draw_id: int, *, approved_amount: Decimal, actor=No
     gets its disbursement (date: approval, cut-off time, processing days)."""
     if approved_amount is None or approved_amount <= 0:
         raise InvalidInput("The approved amount must be positive.", field="approved_amount")
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan, line, draw = _locked_draw(loan, draw_id)
         business_date = get_business_date()
         _require(draw, Status.VERIFICATION, "draw_not_in_verification")
@@ -225,7 +226,7 @@ def reject_draw(loan: Loan, draw_id: int, *, reason: str, actor=None) -> Draw:
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("Give the reason for the rejection.", field="reason")
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan, _line, draw = _locked_draw(loan, draw_id)
         business_date = get_business_date()
         _require(draw, Status.VERIFICATION, "draw_not_in_verification")
@@ -246,7 +247,7 @@ def reject_draw(loan: Loan, draw_id: int, *, reason: str, actor=None) -> Draw:
 
 def delete_draw(loan: Loan, draw_id: int, *, actor=None) -> Draw:
     """Verification -> Deleted, for draws initiated on the loan page only."""
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan, _line, draw = _locked_draw(loan, draw_id)
         business_date = get_business_date()
         _require(draw, Status.VERIFICATION, "draw_not_in_verification")
@@ -272,7 +273,7 @@ def delete_draw(loan: Loan, draw_id: int, *, actor=None) -> Draw:
 def fund_draw(loan: Loan, draw_id: int, *, funded_date: dt.date, actor=None) -> Draw:
     """Funding request (a draw not auto-funded): Approved -> Funded on ``funded_date``
     (up to the business date; earlier replays the loan from it)."""
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan, line, draw = _locked_draw(loan, draw_id)
         business_date = get_business_date()
         _require(draw, Status.APPROVED, "draw_not_approved")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import transaction
-
 from loans import ledger
 from loans.locks import lock_loan
 from loans.models import LedgerEntry, Loan
@@ -14,6 +12,7 @@ from loans.services.replay import sync_loan
 from servicing.activity import record_activity
 from servicing.business_date import get_business_date
 from servicing.errors import DomainError, InvalidInput
+from servicing.transactions import service_atomic
 
 
 def apply_fee(
@@ -24,7 +23,7 @@ def apply_fee(
         raise InvalidInput("Name the fee.", field="name")
     if amount <= 0:
         raise InvalidInput("A fee must be positive.", field="amount")
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan = lock_loan(loan.pk)
         business_date = get_business_date()
         effective_date = effective_date or business_date
@@ -62,7 +61,7 @@ def waive_fee(loan: Loan, *, amount: Decimal, reason: str, actor=None) -> Ledger
         raise InvalidInput("Give the reason for the waiver.", field="reason")
     if amount <= 0:
         raise InvalidInput("A waiver must be positive.", field="amount")
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan = lock_loan(loan.pk)
         business_date = get_business_date()
         sync_loan(loan, business_date=business_date, actor=actor)

@@ -18,6 +18,7 @@ from servicing.business_date import get_business_date
 from servicing.errors import DomainError, InvalidInput
 from servicing.money import RATE_QUANTUM, to_decimal
 from servicing.tenant import get_tenant_settings
+from servicing.transactions import service_atomic
 
 
 def _checked_value(value: Decimal | int | str) -> Decimal:
@@ -83,7 +84,7 @@ def record_index_value(
     """
     value = _checked_value(value)
     note = (note or "").strip()
-    with transaction.atomic(durable=True):
+    with service_atomic():
         source = IndexSource.objects.select_for_update().get(pk=source.pk)
         _check_active(source)
         business_date = get_business_date()
@@ -139,7 +140,7 @@ def load_index_history(
     """
     pairs = sorted((effective_from, _checked_value(value)) for effective_from, value in values)
     note = (note or "").strip()
-    with transaction.atomic(durable=True):
+    with service_atomic():
         source = IndexSource.objects.select_for_update().get(pk=source.pk)
         _check_active(source)
         if source.values.exists() or _index_in_use(source.code):

@@ -21,6 +21,7 @@ from servicing.activity import actor_label, record_activity
 from servicing.business_date import get_business_date
 from servicing.errors import DomainError
 from servicing.money import ZERO
+from servicing.transactions import service_atomic
 
 Status = CreditLine.Status
 
@@ -123,7 +124,7 @@ def _set_status(loan, line, status, *, actor, action, reason="", business_date=N
 
 def suspend_line(loan: Loan, *, reason: str = "", actor=None) -> CreditLine:
     """Active -> Suspended: no new draws; refused while a draw is in Verification."""
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan, line = _locked_line(loan)
         if line.status != Status.ACTIVE:
             raise DomainError(
@@ -138,7 +139,7 @@ def suspend_line(loan: Loan, *, reason: str = "", actor=None) -> CreditLine:
 
 def activate_line(loan: Loan, *, reason: str = "", actor=None) -> CreditLine:
     """Suspended -> Active. Canceled and closed lines are final."""
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan, line = _locked_line(loan)
         if line.status != Status.SUSPENDED:
             raise DomainError(
@@ -152,7 +153,7 @@ def activate_line(loan: Loan, *, reason: str = "", actor=None) -> CreditLine:
 
 def cancel_line(loan: Loan, *, reason: str = "", actor=None) -> CreditLine:
     """Active or Suspended -> Canceled (final); refused while a draw is in Verification."""
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan, line = _locked_line(loan)
         if line.is_final:
             raise DomainError("loc_final", f"The line is already {line.status}.")

@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 from decimal import Decimal
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models
 from django.db.models import Subquery, Sum
 
 from loans import ledger
@@ -34,6 +34,7 @@ from servicing.bulk import insert_columns
 from servicing.business_date import get_business_date
 from servicing.errors import DomainError, InvalidInput
 from servicing.money import round_rate
+from servicing.transactions import service_atomic
 
 BORROWER_FIELDS = (
     "kind",
@@ -122,7 +123,7 @@ def onboard_loan(data: dict, *, actor=None) -> Loan:
     if existing is not None:
         raise _already_onboarded(application, existing)
     try:
-        with transaction.atomic(durable=True):
+        with service_atomic():
             return _board(data, actor=actor)
     except IntegrityError:
         existing = _existing(application)

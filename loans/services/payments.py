@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import transaction
 from django.db.models import Sum
 
 from loans import ledger
@@ -28,6 +27,7 @@ from servicing.activity import record_activity
 from servicing.business_date import get_business_date
 from servicing.errors import DomainError, InvalidInput
 from servicing.money import ZERO, round_cents
+from servicing.transactions import service_atomic
 
 INSTRUMENTS = ("cash", "ach", "check", "wire", "card")
 NEW = "new-payment"
@@ -112,7 +112,7 @@ def post_payment(
     _check_amount(amount)
     if instrument not in INSTRUMENTS:
         raise InvalidInput(f"Use one of: {', '.join(INSTRUMENTS)}.", field="instrument")
-    with transaction.atomic(durable=durable):
+    with service_atomic(durable=durable):
         loan = lock_loan(loan.pk)
         business_date = get_business_date()
         _check_dates(loan, effective_date, business_date, payment_date)
@@ -183,7 +183,7 @@ def reverse_payment(
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("Give the reason for the reversal.", field="reason")
-    with transaction.atomic(durable=durable):
+    with service_atomic(durable=durable):
         loan = lock_loan(entry.loan_id)
         entry = LedgerEntry.objects.get(pk=entry.pk)
         if entry.kind != LedgerEntry.Kind.PAYMENT:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
-
 from loans import ledger
 from loans.locks import lock_loan
 from loans.models import Loan
 from loans.services.replay import sync_loan
 from servicing.activity import record_activity
 from servicing.business_date import get_business_date
+from servicing.transactions import service_atomic
 
 PROJECTED = ("amount_due", "next_due_date", "next_due_amount", "dpd")
 
@@ -38,7 +37,7 @@ def _snapshot(loan: Loan) -> dict:
 
 def rebuild_loan(loan: Loan, *, actor=None) -> RebuildResult:
     """Recompute the loan's cached figures from its ledger; record what moved."""
-    with transaction.atomic(durable=True):
+    with service_atomic():
         loan = lock_loan(loan.pk)
         before = _snapshot(loan)
         for field, value in ledger.rebuild_balances(loan).items():

@@ -20,10 +20,12 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
 from servicing.models import IdempotencyKey
+from servicing.transactions import request_transaction
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
-# A request still "in progress" after this long died with its worker: let a retry take over.
+# A key without its response after this long (only a row written before the key and the
+# work shared one transaction: a request that dies now leaves no key) lets a retry run.
 ABANDONED_AFTER = dt.timedelta(minutes=10)
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
@@ -91,20 +93,21 @@ def run_idempotent(request, handler: Callable[[], Response]) -> Response:
             {"code": "invalid", "errors": {HEADER: [f"Use 1 to {MAX_KEY_LENGTH} characters."]}},
             status=400,
         )
-    row, answer = _claim(request, key, _request_hash(request))
-    if answer is not None:
-        return answer
-    try:
+    # The key, the work and the stored response in one transaction (the services join
+    # it): a request that fails or dies leaves no key behind, and one that commits has
+    # its response stored. A concurrent request with the same key waits on the key's
+    # unique index until this one ends, then answers from the stored response.
+    with request_transaction():
+        row, answer = _claim(request, key, _request_hash(request))
+        if answer is not None:
+            return answer
         response = handler()
-    except BaseException:
-        row.delete()
-        raise
-    if 200 <= response.status_code < 300:
-        row.response_status = response.status_code
-        row.response_body = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
-        row.save(update_fields=["response_status", "response_body"])
-    else:
-        row.delete()
+        if 200 <= response.status_code < 300:
+            row.response_status = response.status_code
+            row.response_body = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
+            row.save(update_fields=["response_status", "response_body"])
+        else:
+            row.delete()
     return response
 
 

@@ -1,4 +1,6 @@
-"""A trivial POST endpoint used to test Idempotency-Key handling in isolation."""
+"""Trivial POST endpoints used to test Idempotency-Key handling in isolation."""
+
+import time
 
 from django.urls import path
 from rest_framework import serializers, status
@@ -30,4 +32,27 @@ class HolidayCreateApi(ScopedApi):
         )
 
 
-urlpatterns = [path("api/v1/holidays", HolidayCreateApi.as_view())]
+class SlowHolidayCreateApi(HolidayCreateApi):
+    """Stores the holiday, then takes a while to answer (a concurrent retry arrives)."""
+
+    @idempotent
+    def post(self, request):
+        response = HolidayCreateApi.post.__wrapped__(self, request)
+        time.sleep(0.5)
+        return response
+
+
+class CrashingHolidayCreateApi(HolidayCreateApi):
+    """Stores the holiday, then dies before answering (a bug, a killed worker)."""
+
+    @idempotent
+    def post(self, request):
+        HolidayCreateApi.post.__wrapped__(self, request)
+        raise RuntimeError("died after the work")
+
+
+urlpatterns = [
+    path("api/v1/holidays", HolidayCreateApi.as_view()),
+    path("api/v1/holidays/slow", SlowHolidayCreateApi.as_view()),
+    path("api/v1/holidays/crash", CrashingHolidayCreateApi.as_view()),
+]

@@ -3,7 +3,9 @@ import uuid
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from servicing.models import Holiday, IdempotencyKey
 from servicing.tasks import purge_idempotency_keys_task
@@ -72,6 +74,47 @@ def test_a_request_still_in_progress_is_409(api):
     response = post(api, BODY, key)
     assert response.status_code == 409
     assert response.json()["code"] == "idempotency_key_in_progress"
+
+
+def test_a_request_that_dies_after_its_work_leaves_neither_work_nor_key(api):
+    """The key, the work and the response commit together: nothing half-done to retry."""
+    key = str(uuid.uuid4())
+    with pytest.raises(RuntimeError):
+        api.post(URL + "/crash", BODY, format="json", headers={"Idempotency-Key": key})
+    assert Holiday.objects.count() == 0
+    assert IdempotencyKey.objects.count() == 0
+    assert post(api, BODY, key).status_code == 201  # the retry does the work once
+    assert Holiday.objects.count() == 1
+
+
+def test_the_stored_response_commits_with_the_work(api):
+    key = str(uuid.uuid4())
+    first = post(api, BODY, key)
+    row = IdempotencyKey.objects.get(key=key)
+    assert (row.response_status, row.response_body) == (201, first.json())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_concurrent_retry_waits_and_gets_the_first_response(token_client):
+    """The same key twice at once: the second waits on the key until the first commits,
+    then answers with its response (not a 409, and the work is done once)."""
+    from tests.loans.test_concurrency import run_together
+
+    first_client = token_client("ops")
+    second_client = APIClient()  # the same LOS on a second connection
+    second_client.credentials(**first_client._credentials)
+    key = str(uuid.uuid4())
+
+    def send(client):
+        response = client.post(URL + "/slow", BODY, format="json", headers={"Idempotency-Key": key})
+        return response.status_code, response.json(), response.get("Idempotent-Replayed")
+
+    first, second = run_together(lambda: send(first_client), lambda: send(second_client))
+    assert first[0] == second[0] == 201, (first, second)
+    assert first[1] == second[1]
+    assert sorted([first[2] or "", second[2] or ""]) == ["", "true"]
+    assert Holiday.objects.count() == 1
 
 
 @pytest.mark.parametrize("key", ["", "x" * 256])

@@ -228,7 +228,7 @@ def orm_loop(ids: list[int], business_date: dt.date) -> None:
 
     from loans.engine.replay import accrue_day
     from loans.models import LedgerEntry, Loan
-    from loans.services.replay import opening_from_json
+    from loans.services.carry import opening_from_json
 
     tomorrow = business_date + dt.timedelta(days=1)
     for pk in ids:

@@ -47,13 +47,9 @@ from loans.engine.replay import Bill, Opening, accrue_day
 from loans.locks import lock_loan
 from loans.models import Installment, LedgerEntry, Loan
 from loans.schedules import FACTOR_RATE_TYPES
-from loans.services.replay import (
-    PROJECTED_FIELDS,
-    default_json,
-    opening_from_json,
-    sync_loan,
-    window_from_json,
-)
+from loans.services.carry import default_json, opening_from_json, window_from_json
+from loans.services.replay import sync_loan
+from loans.services.replay_inputs import PROJECTED_FIELDS
 from servicing.bulk import asynchronous_commit, bulk_insert, bulk_update
 from servicing.money import ZERO, round_cents
 

@@ -173,7 +173,7 @@ def reversal_of(entry: LedgerEntry, *, business_date: dt.date, actor=None, note:
     """The ``post_entries`` row that undoes ``entry`` (same split, opposite effect).
 
     ``entry``: a ``LedgerEntry`` or a row read as a tuple with its ``pk``, ``kind``,
-    ``effective_date`` and ``split()`` (``loans.services.replay.EventRow``).
+    ``effective_date`` and ``split()`` (``loans.services.replay_inputs.EventRow``).
     """
     if entry.kind not in REVERSAL_KIND:
         raise DomainError(

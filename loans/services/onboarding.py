@@ -276,7 +276,7 @@ def _create_schedule(loan: Loan, built: BuiltSchedule) -> LoanTerms:
 def _replay_terms(
     loan: Loan, version: ScheduleVersion, built: BuiltSchedule, rates: list
 ) -> LoanTerms:
-    """What ``loans.services.replay.loan_terms(loan)`` reads back from the rows just
+    """What ``loans.services.replay_inputs.loan_terms(loan)`` reads back from the rows just
     stored, built in memory from the same values: the catch-up reads no rows back
     (tests/loans/test_boarding_perf_terms.py holds the two equal for every schedule type).
     """

@@ -16,13 +16,13 @@ from loans.selectors import current_schedule_version
 from loans.services.catch_up import is_behind
 from loans.services.lines import close_if_paid_off
 from loans.services.replay import (
-    load_schedule,
     opened_state,
     replay_loan,
     resplit_payments,
     sync_loan,
     write_state,
 )
+from loans.services.replay_inputs import load_schedule
 from servicing.activity import record_activity
 from servicing.business_date import get_business_date
 from servicing.errors import DomainError, InvalidInput

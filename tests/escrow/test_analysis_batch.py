@@ -116,9 +116,7 @@ def test_a_chunk_whose_writes_fail_goes_loan_by_loan(loans, run_batch):
         return real(loan, **kwargs)
 
     with (
-        mock.patch(
-            "escrow.services.batch_analysis._apply", side_effect=RuntimeError("bulk write")
-        ),
+        mock.patch("escrow.services.batch_analysis._apply", side_effect=RuntimeError("bulk write")),
         mock.patch("escrow.batch.analyze_loan", flaky),
     ):
         job = run_batch()

@@ -15,7 +15,8 @@ from loans.ledger import cached_balances, rebuild_balances
 from loans.models import LoanDocument
 from loans.selectors import current_schedule_version
 from loans.services.catch_up import catch_up
-from loans.services.replay import load_schedule, opened_state
+from loans.services.replay import opened_state
+from loans.services.replay_inputs import load_schedule
 from servicing.business_date import set_business_date
 from servicing.errors import DomainError
 from servicing.money import split_by_weight

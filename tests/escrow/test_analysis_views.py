@@ -139,6 +139,9 @@ def test_a_batch_statement_shows_on_download_then_downloads_as_pdf(
     assert f"{analysis.new_monthly_payment:,}" in text or str(analysis.new_monthly_payment) in text
     document.refresh_from_db()
     assert document.size == len(response.content)
-    assert b"on download" not in ops_client.get(
-        f"/loans/{loan.loan_number}/documents/", HTTP_HX_REQUEST="true"
-    ).content
+    assert (
+        b"on download"
+        not in ops_client.get(
+            f"/loans/{loan.loan_number}/documents/", HTTP_HX_REQUEST="true"
+        ).content
+    )

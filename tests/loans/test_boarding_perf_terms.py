@@ -11,7 +11,7 @@ import pytest
 from loans.api.onboarding import OnboardingInput
 from loans.models import Product
 from loans.services import onboarding
-from loans.services.replay import loan_terms
+from loans.services.replay_inputs import loan_terms
 from servicing.business_date import set_business_date
 from tests.loans.factories import InvestorFactory, ProductFactory
 from tests.loans.payloads import term_payload

@@ -13,7 +13,8 @@ from loans.demo import seed_configuration, seed_loans
 from loans.models import LedgerEntry, Loan
 from loans.services.payments import post_payment
 from loans.services.rebuild import rebuild_loan
-from loans.services.replay import PROJECTED_FIELDS, replay_loan
+from loans.services.replay import replay_loan
+from loans.services.replay_inputs import PROJECTED_FIELDS
 from servicing.business_date import get_business_date, set_business_date
 from tests.loans.payloads import term_payload
 

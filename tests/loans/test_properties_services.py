@@ -32,7 +32,8 @@ from loans.models.ledger import BUCKETS
 from loans.selectors import current_schedule_version
 from loans.services.fees import apply_fee, waive_fee
 from loans.services.payments import post_payment, reverse_payment
-from loans.services.replay import loan_terms, sync_loan
+from loans.services.replay import sync_loan
+from loans.services.replay_inputs import loan_terms
 from servicing.business_date import get_business_date, set_business_date
 from servicing.errors import InvalidInput
 from servicing.money import ZERO, round_cents

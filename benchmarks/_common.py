@@ -18,6 +18,7 @@ import io
 import json
 import os
 import pstats
+import secrets
 import signal
 import socket
 import statistics
@@ -128,6 +129,21 @@ def drop_database() -> None:
 
     connections.close_all()
     _admin(lambda name: ["DROP DATABASE IF EXISTS {db} WITH (FORCE)"])
+
+
+def server_env() -> dict[str, str]:
+    """The gunicorn server's environment: production settings (DEBUG off: no SQL kept
+    per query, no debug pages), a throwaway secret, plain HTTP on loopback (production
+    terminates TLS in front of it). The benchmark process itself keeps DEBUG on to
+    count queries."""
+    env = bench_env()
+    env.update(
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="0",
+    )
+    return env
 
 
 def setup_django(*, reset: bool = True) -> None:
@@ -437,12 +453,12 @@ class Server:
         ]
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(  # noqa: S603 (our own fixed command line)
-                command, cwd=REPO, env=bench_env(), stdout=log, stderr=subprocess.STDOUT
+                command, cwd=REPO, env=server_env(), stdout=log, stderr=subprocess.STDOUT
             )
         self._wait_healthy()
         note(
             f"gunicorn pid {self.process.pid} on :{self.port}, {self.workers} {self.worker_class}"
-            f" workers x {self.threads} threads (log {self.log.relative_to(REPO)})"
+            f" workers x {self.threads} threads, DEBUG off (log {self.log.relative_to(REPO)})"
         )
         return self
 

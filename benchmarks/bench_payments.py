@@ -6,6 +6,7 @@ kept on one client, so they arrive in order and serialize on the loan's row lock
 Target (issue): >= 300 payments/s.
 
     .venv/bin/python benchmarks/bench_payments.py [--n 10000] [--per-loan 10] [--workers 4]
+        [--floor]
 """
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ def main() -> None:
     c.server_options(p)
     p.add_argument("--per-loan", type=int, default=10, help="payments per loan")
     p.add_argument("--check", type=int, default=20, help="loans whose balances are rebuilt")
+    p.add_argument(
+        "--floor",
+        action="store_true",
+        help="also post the same requests with a zero amount (refused 400 by the service "
+        "before its transaction): the rate of everything but the payment's own work",
+    )
     args = p.parse_args()
     clients = args.clients or 2 * args.workers
     loans_needed = max(1, -(-args.n // args.per_loan))
@@ -68,6 +75,16 @@ def main() -> None:
         results, seconds = c.post_all(
             srv.port, requests, token=token, clients=clients, key=lambda i, _r: i % len(numbers)
         )
+        if args.floor:
+            refused = [(path, {**body, "amount": "0.00"}) for path, body in requests]
+            floor, floor_seconds = c.post_all(
+                srv.port, refused, token=token, clients=clients, ok_status=400
+            )
+            c.note(
+                f"floor (the same requests refused 400 before the payment's work: HTTP, "
+                f"auth, the loan's read, DRF validation): {floor.statuses} in "
+                f"{floor_seconds:.1f} s = {len(refused) / floor_seconds:.1f} requests/s"
+            )
 
     from loans.ledger import cached_balances, rebuild_balances
     from loans.models import LedgerEntry, Loan

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from escrow.models import EscrowAccount, EscrowAnalysis, EscrowBatchItem
-from escrow.reports import email_reports, write_reports
+from escrow.reports import email_reports, loans_text, write_reports
 from escrow.services.analysis import analyze_loan
 from escrow.services.batch_analysis import analyze_chunk
 from loans.models import Loan
@@ -208,7 +208,7 @@ def finish_batch(*, job_run_id: int) -> JobRun:
     try:
         if job.params.get("generate_report") or job.params.get("send_email"):
             reports = write_reports(job)
-            message = f"Report: {reports[0].rows} loans."
+            message = f"Report: {loans_text(reports[0].rows)}."
             if job.params.get("send_email"):
                 address = email_reports(job, reports)
                 message += f" Emailed to {address}."

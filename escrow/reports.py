@@ -118,13 +118,37 @@ def _row(values: tuple) -> tuple[str, ...]:
     )
 
 
+# The PDF's money columns (Current escrow payment .. Deficiency) read 1,560.00; the CSV
+# keeps 1560.00 for the spreadsheets and systems that load it.
+_MONEY_COLUMNS = frozenset(range(3, 12))
+
+
+def _for_reading(rows: Iterator[tuple[str, ...]]) -> Iterator[tuple[str, ...]]:
+    for row in rows:
+        yield tuple(_grouped(cell) if i in _MONEY_COLUMNS else cell for i, cell in enumerate(row))
+
+
+def _grouped(amount: str) -> str:
+    """ "1560.00" -> "1,560.00" (a string op: 100,000 rows x 9 amounts, no Decimal)."""
+    whole, dot, cents = amount.partition(".")
+    digits = whole.lstrip("-")
+    if not digits.isdigit():
+        return amount  # empty (a failed loan's row)
+    return f"{whole[: len(whole) - len(digits)]}{int(digits):,}{dot}{cents}"
+
+
+def loans_text(count: int) -> str:
+    """1 -> "1 loan", 100000 -> "100,000 loans"."""
+    return "1 loan" if count == 1 else f"{count:,} loans"
+
+
 def _subtitle(job: JobRun, count: int, fetched: bool) -> str:
     params = job.params
     parts = [
         f"Business date {job.business_date:%Y-%m-%d}",
         f"loans last analyzed {params.get('start_date', '')} to {params.get('end_date', '')}",
         "update" if params.get("update") else "analysis only",
-        f"{count} loans",
+        loans_text(count),
     ]
     if fetched:
         parts.append(f"fetched {timezone.localtime():%Y-%m-%d %H:%M}")
@@ -144,7 +168,7 @@ def write_reports(job: JobRun, *, fetched: bool = False, actor=None) -> list[Esc
         title=f"Escrow analysis batch #{job.pk}",
         subtitle=_subtitle(job, count, fetched),
         columns=COLUMNS,
-        rows=_also_to_csv(report_rows(job), csv_text),
+        rows=_for_reading(_also_to_csv(report_rows(job), csv_text)),
         row_count=count,
         empty_text=EMPTY_TEXT,
     )
@@ -194,7 +218,7 @@ def email_reports(job: JobRun, reports: list[EscrowReport]) -> str:
         subject=f"Escrow analysis batch #{job.pk} ({job.business_date:%Y-%m-%d})",
         body=(
             f"Escrow analysis of the loans last analyzed from {job.params.get('start_date')} "
-            f"to {job.params.get('end_date')}: {reports[0].rows} loans, "
+            f"to {job.params.get('end_date')}: {loans_text(reports[0].rows)}, "
             f"{'updated' if job.params.get('update') else 'not updated (analysis only)'}.\n"
             "The CSV and PDF reports are attached."
         ),
@@ -214,7 +238,7 @@ def fetch_report(job: JobRun, *, actor=None) -> list[EscrowReport]:
     record_activity(
         actor=actor,
         action="escrow.report_fetched",
-        summary=f"Escrow analysis report of job #{job.pk} fetched ({reports[0].rows} loans)",
+        summary=f"Escrow analysis report of job #{job.pk} fetched ({loans_text(reports[0].rows)})",
         target=job,
     )
     return reports

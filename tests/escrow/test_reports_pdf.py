@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from escrow.models import EscrowBatchItem, EscrowReport
-from escrow.reports import COLUMNS, _BorrowerName, fetch_report, report_rows
+from escrow.reports import COLUMNS, _BorrowerName, _grouped, fetch_report, report_rows
 from loans.models import Borrower
 from tests.escrow.analysis_fixtures import board, escrow_loan  # noqa: F401
 from tests.escrow.test_analysis_batch import loans, run_batch  # noqa: F401
@@ -36,8 +36,36 @@ def test_report_pdf_shows_the_batch(loans, run_batch):
     for label in ("Loan", "Borrower", "Outcome", "Cushion", "Deficiency", "Rule outcomes"):
         assert label in text
     assert first.loan_number in text and second.loan_number in text
-    assert "Ann Lee" in text and "1560.00" in text and "260.00" in text
+    assert "Ann Lee" in text and "1,560.00" in text and "260.00" in text
     assert "Page 1 of 1" in text
+
+
+def test_report_pdf_groups_thousands_and_the_csv_does_not(loans, run_batch):
+    job = run_batch()
+    assert "1,560.00" in pdf_text(job) and "1560.00" not in pdf_text(job)
+    csv_text = bytes(EscrowReport.objects.get(job_run=job, fmt="csv").content).decode()
+    assert "1560.00" in csv_text and "1,560.00" not in csv_text
+
+
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        ("0.00", "0.00"),
+        ("999.99", "999.99"),
+        ("1560.00", "1,560.00"),
+        ("1234567.89", "1,234,567.89"),
+        ("-2500.10", "-2,500.10"),
+        ("", ""),
+    ],
+)
+def test_amounts_grouped_for_reading(amount, shown):
+    assert _grouped(amount) == shown
+
+
+def test_one_loan_is_one_loan_not_one_loans(escrow_loan, run_batch):
+    escrow_loan()
+    text = pdf_text(run_batch())
+    assert "· 1 loan" in text and "1 loans" not in text
 
 
 def test_fetched_report_pdf_says_when(loans, run_batch):

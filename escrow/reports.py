@@ -120,20 +120,22 @@ def _row(values: tuple) -> tuple[str, ...]:
 
 # The PDF's money columns (Current escrow payment .. Deficiency) read 1,560.00; the CSV
 # keeps 1560.00 for the spreadsheets and systems that load it.
-_MONEY_COLUMNS = frozenset(range(3, 12))
+_MONEY = slice(3, 12)
 
 
 def _for_reading(rows: Iterator[tuple[str, ...]]) -> Iterator[tuple[str, ...]]:
     for row in rows:
-        yield tuple(_grouped(cell) if i in _MONEY_COLUMNS else cell for i, cell in enumerate(row))
+        yield (*row[: _MONEY.start], *map(_grouped, row[_MONEY]), *row[_MONEY.stop :])
 
 
 def _grouped(amount: str) -> str:
     """ "1560.00" -> "1,560.00" (a string op: 100,000 rows x 9 amounts, no Decimal)."""
+    if len(amount) < 7:  # under 1,000.00 (or empty: a failed loan's row)
+        return amount
     whole, dot, cents = amount.partition(".")
     digits = whole.lstrip("-")
     if not digits.isdigit():
-        return amount  # empty (a failed loan's row)
+        return amount
     return f"{whole[: len(whole) - len(digits)]}{int(digits):,}{dot}{cents}"
 
 

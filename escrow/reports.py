@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import NamedTuple
 
 from django.core.mail import EmailMessage
@@ -17,6 +18,7 @@ from escrow.models import EscrowBatchItem, EscrowReport
 from loans.models import Borrower
 from servicing.activity import actor_label, record_activity
 from servicing.models import JobRun
+from servicing.money import format_money
 from servicing.pdf_tables import Column, table_pdf
 from servicing.tenant import get_tenant_settings
 
@@ -129,14 +131,8 @@ def _for_reading(rows: Iterator[tuple[str, ...]]) -> Iterator[tuple[str, ...]]:
 
 
 def _grouped(amount: str) -> str:
-    """ "1560.00" -> "1,560.00" (a string op: 100,000 rows x 9 amounts, no Decimal)."""
-    if len(amount) < 7:  # under 1,000.00 (or empty: a failed loan's row)
-        return amount
-    whole, dot, cents = amount.partition(".")
-    digits = whole.lstrip("-")
-    if not digits.isdigit():
-        return amount
-    return f"{whole[: len(whole) - len(digits)]}{int(digits):,}{dot}{cents}"
+    """ "1560.00" -> "1,560.00" (``format_money``); a failed loan's empty cell stays empty."""
+    return format_money(Decimal(amount)) if amount else amount
 
 
 def loans_text(count: int) -> str:

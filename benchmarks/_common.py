@@ -577,6 +577,60 @@ def post_all(
     return results, time.perf_counter() - started
 
 
+# --- where the machine's CPU goes during a timed batch --------------------------------------
+
+
+def _cpu_seconds_by_group() -> dict[str, float]:
+    """Cumulative user+system CPU seconds of this machine's processes, grouped as the
+    benchmark client (this process), gunicorn, postgres and everything else."""
+    tick = os.sysconf("SC_CLK_TCK")
+    me = os.getpid()
+    groups: dict[str, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        if int(entry) == me:
+            group = "client"
+        elif "gunicorn" in cmdline:
+            group = "gunicorn"
+        elif cmdline.startswith("postgres") or stat.split()[1] == "(postgres)":
+            group = "postgres"
+        else:
+            group = "other"
+        groups[group] = groups.get(group, 0.0) + seconds
+    return groups
+
+
+@contextlib.contextmanager
+def cpu_breakdown(label: str, count: int) -> Iterator[None]:
+    """Print the CPU each process group used per request over the block. Processes that
+    exit within the block are missed; the gunicorn workers and PostgreSQL backends live
+    through it."""
+    before, started = _cpu_seconds_by_group(), time.perf_counter()
+    yield
+    after, wall = _cpu_seconds_by_group(), time.perf_counter() - started
+    used = {g: after.get(g, 0.0) - before.get(g, 0.0) for g in after}
+    total = sum(v for v in used.values() if v > 0)
+    parts = ", ".join(
+        f"{g} {used[g] * 1000 / count:.2f}"
+        for g in ("client", "gunicorn", "postgres", "other")
+        if g in used
+    )
+    note(
+        f"CPU per {label} (ms): {parts}; total {total * 1000 / count:.2f} ms "
+        f"({total / wall:.2f} of {os.cpu_count()} CPUs busy)"
+    )
+
+
 # --- fast setup: copies of a freshly boarded loan ------------------------------------------
 
 

@@ -72,14 +72,16 @@ def main() -> None:
     with c.Server(workers=args.workers, threads=args.threads, worker_class=worker_class) as srv:
         c.post_all(srv.port, [payment(n, 0) for n in warm_numbers], token=token, clients=4)
         c.note(f"posting {args.n} payments on {len(numbers)} loans with {clients} clients")
-        results, seconds = c.post_all(
-            srv.port, requests, token=token, clients=clients, key=lambda i, _r: i % len(numbers)
-        )
+        with c.cpu_breakdown("payment", args.n):
+            results, seconds = c.post_all(
+                srv.port, requests, token=token, clients=clients, key=lambda i, _r: i % len(numbers)
+            )
         if args.floor:
             refused = [(path, {**body, "amount": "0.00"}) for path, body in requests]
-            floor, floor_seconds = c.post_all(
-                srv.port, refused, token=token, clients=clients, ok_status=400
-            )
+            with c.cpu_breakdown("refused request", len(refused)):
+                floor, floor_seconds = c.post_all(
+                    srv.port, refused, token=token, clients=clients, ok_status=400
+                )
             c.note(
                 f"floor (the same requests refused 400 before the payment's work: HTTP, "
                 f"auth, the loan's read, DRF validation): {floor.statuses} in "

@@ -29,6 +29,12 @@ def loan_by_number(loan_number: str) -> Loan | None:
     )
 
 
+def loan_reference(loan_number: str) -> Loan | None:
+    """The loan's id and number only: for an action whose service locks and reads the
+    loan itself (the full row read here would be read again under the lock)."""
+    return Loan.objects.only("pk", "loan_number").filter(loan_number=loan_number).first()
+
+
 def current_schedule_version(loan: Loan) -> ScheduleVersion | None:
     return loan.schedule_versions.filter(is_current=True).first()
 

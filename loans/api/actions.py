@@ -21,8 +21,13 @@ from servicing.api.schema import ErrorOutput
 from servicing.api.views import ScopedApi
 
 
-def loan_or_404(loan_number: str):
-    loan = selectors.loan_by_number(loan_number)
+def loan_or_404(loan_number: str, *, reference: bool = False):
+    """The loan, or a 404. ``reference``: its id and number only, for a service that locks
+    and reads the loan itself."""
+    if reference:
+        loan = selectors.loan_reference(loan_number)
+    else:
+        loan = selectors.loan_by_number(loan_number)
     if loan is None:
         raise Http404(f"No loan {loan_number}.")
     return loan
@@ -60,7 +65,7 @@ class LoanPaymentApi(ScopedApi):
     )
     @idempotent
     def post(self, request, loan_number: str):
-        loan = loan_or_404(loan_number)
+        loan = loan_or_404(loan_number, reference=True)
         data = PaymentInput(data=request.data)
         data.is_valid(raise_exception=True)
         entry = post_payment(loan, actor=request.user, **data.validated_data)
@@ -82,7 +87,7 @@ class PaymentReverseApi(ScopedApi):
     )
     @idempotent
     def post(self, request, loan_number: str, entry_id: int):
-        loan = loan_or_404(loan_number)
+        loan = loan_or_404(loan_number, reference=True)
         entry = LedgerEntry.objects.filter(loan=loan, pk=entry_id, kind="payment").first()
         if entry is None:
             raise Http404("No such payment on this loan.")
@@ -109,7 +114,7 @@ class LoanFeeApi(ScopedApi):
     )
     @idempotent
     def post(self, request, loan_number: str):
-        loan = loan_or_404(loan_number)
+        loan = loan_or_404(loan_number, reference=True)
         data = FeeAssessInput(data=request.data)
         data.is_valid(raise_exception=True)
         entry = apply_fee(loan, actor=request.user, **data.validated_data)

@@ -110,23 +110,21 @@ class SplitOutput(serializers.Serializer):
     excess = serializers.CharField()
 
 
-class TransactionOutput(serializers.ModelSerializer):
+# A ledger row. Declared field by field, not as a ModelSerializer: it answers every
+# payment, and a ModelSerializer derives its fields from the model on each use.
+class TransactionOutput(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=LedgerEntry.Kind.choices)
+    effective_date = serializers.DateField()
+    posted_at = serializers.DateTimeField(read_only=True)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     split = serializers.SerializerMethodField()
-
-    class Meta:
-        model = LedgerEntry
-        fields = [
-            "id",
-            "kind",
-            "effective_date",
-            "posted_at",
-            "amount",
-            "split",
-            "reversal_of",
-            "replayed_from",
-            "note",
-            "external_reference",
-        ]
+    reversal_of = serializers.IntegerField(source="reversal_of_id", allow_null=True, required=False)
+    replayed_from = serializers.IntegerField(
+        source="replayed_from_id", allow_null=True, required=False
+    )
+    note = serializers.CharField(max_length=500, required=False)
+    external_reference = serializers.CharField(max_length=100, required=False)
 
     @extend_schema_field(SplitOutput)
     def get_split(self, entry: LedgerEntry) -> dict:

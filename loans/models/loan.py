@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q, Value
 
 from loans.models.config import DayCount, Investor, PaymentFrequency, PaymentHierarchy, Product
+from servicing.orm import SavesChangedFields
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 RATE = {"max_digits": 9, "decimal_places": 6}
@@ -61,7 +62,7 @@ class Borrower(models.Model):
         return " ".join(p for p in (self.first_name, self.last_name) if p) or self.business_name
 
 
-class Loan(models.Model):
+class Loan(SavesChangedFields, models.Model):
     """A boarded loan: its terms (copied from product and onboarding) and cached balances.
 
     The cached balances are a projection of the ledger; ``rebuild_loan`` reproduces them.

@@ -203,7 +203,7 @@ def _board(data: dict, *, actor) -> Loan:
     # The counter row stays locked until the commit: taken last, concurrent boardings wait
     # for each other's COMMIT only, not for each other's whole boarding.
     loan.loan_number = next_loan_number()
-    Loan.objects.filter(pk=loan.pk).update(loan_number=loan.loan_number)
+    loan.save(update_fields=["loan_number"])
     record_activity(
         actor=actor,
         action="loan.onboarded",

@@ -13,7 +13,7 @@ from django.db.models import OuterRef, Subquery
 
 from loans.default_interest import loan_default_terms
 from loans.engine.replay import Bill, Event, LoanTerms, ScheduledRow, reserve_waived_fees
-from loans.models import AccrualStatusChange, LedgerEntry, Loan
+from loans.models import AccrualStatusChange, Installment, LedgerEntry, Loan
 from loans.models.ledger import BUCKETS
 from loans.selectors import current_schedule_version
 from servicing.money import ZERO
@@ -72,11 +72,21 @@ class Schedule:
 
 
 def load_schedule(loan: Loan) -> Schedule:
-    version = current_schedule_version(loan)
-    # Tuples, not model instances: the 360 rows are read on every payment.
-    rows = version.installments.order_by("number").values_list(*INSTALLMENT_COLUMNS)
+    # Tuples, not model instances, and the version's own columns on each row (one query,
+    # not two): the 360 rows are read on every payment.
+    rows = list(
+        Installment.objects.filter(schedule_version__loan=loan, schedule_version__is_current=True)
+        .order_by("number")
+        .values_list(*INSTALLMENT_COLUMNS, "schedule_version_id", "schedule_version__period_start")
+    )
+    if rows:
+        version_id, period_start = rows[0][-2:]
+    else:  # a version with no rows yet (a line of credit before its first draw)
+        version = current_schedule_version(loan)
+        version_id, period_start = version.pk, version.period_start
     scheduled, stored = [], {}
-    for number, due, principal, interest, interest_only, rate, fixed, kept, pk, *projection in rows:
+    for number, due, principal, interest, interest_only, rate, fixed, kept, pk, *rest in rows:
+        projection = rest[:-2]  # the version's two columns end each row
         scheduled.append(
             ScheduledRow(
                 number=number,
@@ -99,10 +109,10 @@ def load_schedule(loan: Loan) -> Schedule:
         hierarchy=loan.payment_hierarchy,
         prepay_to_principal=loan.prepay_to_principal,
         frequency=loan.payment_frequency,
-        regular_start=version.period_start,
+        regular_start=period_start,
         default=loan_default_terms(loan),
     )
-    return Schedule(version.pk, terms, stored)
+    return Schedule(version_id, terms, stored)
 
 
 def loan_terms(loan: Loan) -> LoanTerms:

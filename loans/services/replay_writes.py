@@ -40,7 +40,7 @@ def finish(
     charged = loan_default_terms(loan) is not None
     loan.carry = opening and carry_json(opening, business_date, version_id, charged=charged)
     loan.last_closed_date = max(loan.last_closed_date, business_date - dt.timedelta(days=1))
-    loan.save()
+    loan.save_changed()  # the balances, projections and carry: not the loan's ~40 terms
     if getattr(loan, "escrow_moved", False):  # a payment's escrow part moved (loans.ledger)
         loan.escrow_moved = False
         for listener in ESCROW_LISTENERS:

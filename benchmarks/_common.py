@@ -581,8 +581,8 @@ def post_all(
 
 
 def _cpu_seconds_by_group() -> dict[str, float]:
-    """Cumulative user+system CPU seconds of this machine's processes, grouped as the
-    benchmark client (this process), gunicorn, postgres and everything else."""
+    """Cumulative user+system CPU seconds of this machine's live processes, grouped as
+    the benchmark client (this process), gunicorn, postgres and everything else."""
     tick = os.sysconf("SC_CLK_TCK")
     me = os.getpid()
     groups: dict[str, float] = {}
@@ -610,24 +610,33 @@ def _cpu_seconds_by_group() -> dict[str, float]:
     return groups
 
 
+def _machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has been busy (all CPUs, from /proc/stat)."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
 def cpu_breakdown(label: str, count: int) -> Iterator[None]:
-    """Print the CPU each process group used per request over the block. Processes that
-    exit within the block are missed; the gunicorn workers and PostgreSQL backends live
-    through it."""
-    before, started = _cpu_seconds_by_group(), time.perf_counter()
+    """Print the CPU each process group used per request over the block, and the rest of
+    the machine's busy time ("other": processes that exited within the block, such as a
+    PostgreSQL backend replaced when its connection aged out, the kernel's own work)."""
+    before, busy_before = _cpu_seconds_by_group(), _machine_busy_seconds()
+    started = time.perf_counter()
     yield
-    after, wall = _cpu_seconds_by_group(), time.perf_counter() - started
-    used = {g: after.get(g, 0.0) - before.get(g, 0.0) for g in after}
-    total = sum(v for v in used.values() if v > 0)
-    parts = ", ".join(
-        f"{g} {used[g] * 1000 / count:.2f}"
-        for g in ("client", "gunicorn", "postgres", "other")
-        if g in used
-    )
+    after, busy = _cpu_seconds_by_group(), _machine_busy_seconds() - busy_before
+    wall = time.perf_counter() - started
+    used = {
+        g: max(0.0, after.get(g, 0.0) - before.get(g, 0.0))
+        for g in ("client", "gunicorn", "postgres")
+    }
+    used["other"] = max(0.0, busy - sum(used.values()))
+    parts = ", ".join(f"{g} {seconds * 1000 / count:.2f}" for g, seconds in used.items())
     note(
-        f"CPU per {label} (ms): {parts}; total {total * 1000 / count:.2f} ms "
-        f"({total / wall:.2f} of {os.cpu_count()} CPUs busy)"
+        f"CPU per {label} (ms): {parts}; total {busy * 1000 / count:.2f} ms "
+        f"({busy / wall:.2f} of {os.cpu_count()} CPUs busy)"
     )
 
 

@@ -48,7 +48,8 @@ def main() -> None:
         ]
         c.post_all(srv.port, warm, token=token, clients=args.workers)
         c.note(f"posting {args.n} loans with {clients} clients")
-        results, seconds = c.post_all(srv.port, requests, token=token, clients=clients)
+        with c.cpu_breakdown("boarding", args.n):
+            results, seconds = c.post_all(srv.port, requests, token=token, clients=clients)
 
     from loans.models import Installment, Loan
 

@@ -24,10 +24,11 @@ def register_floor(floor: Callable[[], dt.date | None]) -> None:
 
 def get_business_date() -> dt.date:
     """The current business date; a new install starts at today's local date."""
-    row = BusinessDate.objects.filter(pk=1).first()
-    if row is None:
+    date = BusinessDate.objects.filter(pk=1).values_list("date", flat=True).first()
+    if date is None:
         row, _ = BusinessDate.objects.get_or_create(pk=1, defaults={"date": timezone.localdate()})
-    return row.date
+        date = row.date
+    return date
 
 
 def earliest_allowed_date() -> dt.date | None:
